@@ -24,7 +24,7 @@ export function exponentialRamp(min: number, max: number, steps: number): Schedu
 
 /** Cosine interpolation from `start` (t=0) to `end` (t=1), as fastai's `SchedCos`. */
 export function cosineInterpolate(start: number, end: number, t: number): number {
-  return start + ((end - start) * (1 + Math.cos(Math.PI * Math.min(Math.max(t, 0), 1)))) / 2;
+  return start + ((end - start) * (1 - Math.cos(Math.PI * Math.min(Math.max(t, 0), 1)))) / 2;
 }
 
 export interface OneCycleOptions {
@@ -40,13 +40,17 @@ export interface OneCycleOptions {
   minRate?: number;
 }
 
-/** One-cycle (fastai `fit_one_cycle`): cosine warm-up to maxRate, then cosine annealing. */
+/**
+ * One-cycle (fastai `fit_one_cycle`): cosine warm-up from the start rate (step 0) to maxRate (step
+ * round(totalSteps·pctStart)), then cosine annealing to maxRate/divFinal at the last step (`totalSteps − 1`).
+ */
 export function oneCycle(options: OneCycleOptions): Schedule {
   const { maxRate, totalSteps, pctStart = 0.25, div = 25, divFinal = 1e5 } = options;
   const startRate = options.minRate ?? maxRate / div;
   const endRate = maxRate / divFinal;
   const warmSteps = Math.max(1, Math.round(totalSteps * pctStart));
-  const annealSteps = Math.max(1, totalSteps - warmSteps);
+  // Anneal over steps warmSteps..totalSteps−1, so the last step applied gets endRate (as `cosine` does).
+  const annealSteps = Math.max(1, totalSteps - 1 - warmSteps);
   return (step) =>
     step < warmSteps ? cosineInterpolate(startRate, maxRate, step / warmSteps) : cosineInterpolate(maxRate, endRate, (step - warmSteps) / annealSteps);
 }
@@ -54,7 +58,7 @@ export function oneCycle(options: OneCycleOptions): Schedule {
 /** The momentum that one-cycle pairs with its rate: 0.95 → 0.85 → 0.95 (fastai `moms`). */
 export function oneCycleMomentum(totalSteps: number, pctStart = 0.25, high = 0.95, low = 0.85): Schedule {
   const warmSteps = Math.max(1, Math.round(totalSteps * pctStart));
-  const annealSteps = Math.max(1, totalSteps - warmSteps);
+  const annealSteps = Math.max(1, totalSteps - 1 - warmSteps);
   return (step) => (step < warmSteps ? cosineInterpolate(high, low, step / warmSteps) : cosineInterpolate(low, high, (step - warmSteps) / annealSteps));
 }
 

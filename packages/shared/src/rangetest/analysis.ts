@@ -38,7 +38,7 @@ export interface LearningRateRange {
 export interface CurveAnalysis {
   suggestions: Suggestions;
   range: LearningRateRange | null;
-  /** The zero-phase smoothed losses of the analysis window (same indices as `window`). */
+  /** The despiked, zero-phase smoothed losses of the analysis window (same indices as `window`). */
   trend: number[];
   window: { start: number; end: number };
   warnings: string[];
@@ -91,9 +91,25 @@ export function steepestIndex(losses: readonly number[], rates: readonly number[
   return bestSlope < 0 ? best : null;
 }
 
+const median3 = (a: number, b: number, c: number): number => Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+
+/**
+ * Running median of 3 (Tukey's end-point rule at the ends). A single-batch spike would otherwise be
+ * spread by the EMA over ~1/(1−β) points on each side and move every suggestion; the median removes
+ * it and leaves monotone stretches (the falling part of the curve) unchanged.
+ */
+function despike(values: readonly number[]): number[] {
+  const n = values.length;
+  if (n < 3) return [...values];
+  const out = values.map((v, i) => (i === 0 || i === n - 1 ? v : median3(values[i - 1]!, v, values[i + 1]!)));
+  out[0] = median3(values[0]!, out[1]!, 3 * out[1]! - 2 * out[2]!);
+  out[n - 1] = median3(values[n - 1]!, out[n - 2]!, 3 * out[n - 2]! - 2 * out[n - 3]!);
+  return out;
+}
+
 /**
  * Suggestions and interval from one range-test curve. Everything is computed in log-rate space on a
- * zero-phase smoothing of the raw losses, truncated at the first non-finite loss. Returns nulls and a
+ * zero-phase smoothing of the despiked raw losses, truncated at the first non-finite loss. Returns nulls and a
  * warning, never a made-up number, when the curve cannot support a suggestion.
  */
 export function analyzeCurve(points: readonly RangeTestPoint[], options: AnalysisOptions): CurveAnalysis {
@@ -121,7 +137,7 @@ export function analyzeCurve(points: readonly RangeTestPoint[], options: Analysi
   const window = finite.slice(start, end);
   const rates = window.map((p) => p.learningRate);
   const trend = zeroPhaseSmooth(
-    window.map((p) => p.loss),
+    despike(window.map((p) => p.loss)),
     options.beta,
   );
 
@@ -129,24 +145,22 @@ export function analyzeCurve(points: readonly RangeTestPoint[], options: Analysi
   const first = trend[0]!;
   const lowest = trend[minIdx]!;
   const drop = first - lowest;
-  const valley = valleyIndex(trend);
   const steep = steepestIndex(trend, rates);
-  const suggestions: Suggestions = {
-    valley: valley === null ? null : rates[valley]!,
-    steep: steep === null ? null : rates[steep]!,
-    minimum: rates[minIdx]! / 10,
-  };
+  const suggestions: Suggestions = { valley: null, steep: steep === null ? null : rates[steep]!, minimum: rates[minIdx]! / 10 };
 
   let range: LearningRateRange | null = null;
   if (!(drop > 0.02 * Math.abs(first))) {
     warnings.push('the loss never fell by more than 2% over the tested rates: widen rangeTest.min/max or check the model and data');
-    suggestions.valley = null;
     suggestions.steep = null;
   } else {
     const threshold = options.intervalThreshold ?? 0.1;
-    const startIdx = trend.findIndex((v) => v <= first - threshold * drop);
+    const startIdx = Math.max(0, trend.findIndex((v) => v <= first - threshold * drop));
     const endIdx = trend.findIndex((v) => v <= lowest + threshold * drop);
-    range = { min: rates[Math.max(0, startIdx)]!, max: rates[Math.max(startIdx, endIdx)]! };
+    range = { min: rates[startIdx]!, max: rates[Math.max(startIdx, endIdx)]! };
+    // fastai's valley, but only over the descent itself: on the whole window a long, flat and noisy
+    // start yields long descending subsequences that drag the valley decades to the left.
+    const valley = valleyIndex(trend.slice(startIdx, Math.max(startIdx, minIdx) + 1));
+    suggestions.valley = valley === null ? null : rates[startIdx + valley]!;
     if (minIdx >= trend.length - 2 && finite.length === points.length && points.length >= options.plannedSteps) {
       warnings.push('the loss was still falling at rangeTest.max: raise it, the best rates may lie above the tested range');
     }
@@ -154,6 +168,9 @@ export function analyzeCurve(points: readonly RangeTestPoint[], options: Analysi
   }
   return { suggestions, range, trend, window: { start, end }, warnings };
 }
+
+/** What `summarizeSeeds` needs of each seed's analysis. */
+export type SeedAnalysis = Pick<CurveAnalysis, 'suggestions' | 'range' | 'warnings'>;
 
 export interface Spread {
   /** Median on a log axis. */
@@ -186,8 +203,8 @@ export function spreadOf(values: readonly (number | null)[]): Spread | null {
 }
 
 /** Combines the per-seed analyses into consensus suggestions, an interval and its agreement. */
-export function summarizeSeeds(curves: readonly RangeTestCurve[], analyses: readonly CurveAnalysis[]): RangeTestSummary {
-  const pick = (f: (a: CurveAnalysis) => number | null | undefined) => spreadOf(analyses.map((a) => f(a) ?? null));
+export function summarizeSeeds(curves: readonly RangeTestCurve[], analyses: readonly SeedAnalysis[]): RangeTestSummary {
+  const pick = (f: (a: SeedAnalysis) => number | null | undefined) => spreadOf(analyses.map((a) => f(a) ?? null));
   const spread = {
     valley: pick((a) => a.suggestions.valley),
     steep: pick((a) => a.suggestions.steep),

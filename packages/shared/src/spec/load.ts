@@ -76,8 +76,10 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
 function fixFor(issue: z.core.$ZodIssue, path: readonly PropertyKey[]): string {
   const where = fieldPath(path) || 'the spec';
   switch (issue.code) {
-    case 'invalid_type':
-      return issue.input === undefined ? `add ${where} (a ${issue.expected})` : `set ${where} to a ${issue.expected}`;
+    case 'invalid_type': {
+      const what = `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+      return issue.input === undefined ? `add ${where} (${what})` : `set ${where} to ${what}`;
+    }
     case 'too_small':
       return `set ${where} to ${issue.inclusive === false ? 'more than' : 'at least'} ${String(issue.minimum)}`;
     case 'too_big':
@@ -102,7 +104,9 @@ function fixFor(issue: z.core.$ZodIssue, path: readonly PropertyKey[]): string {
 
 /** Validates an already-parsed spec object. Throws SpecError listing every problem. */
 export function parseSpec(input: unknown, source?: string): SweepSpec {
-  const result = SweepSpec.safeParse(input);
+  // reportInput: zod 4 leaves `issue.input` out unless asked, and the messages below need it to
+  // tell a missing field ("is required") from one of the wrong type.
+  const result = SweepSpec.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const issues: SpecIssue[] = leafIssues(result.error.issues).map(({ path, issue }) => {
     let message = issue.message;

@@ -1,0 +1,265 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle registers all of them.
+import '@tensorflow/tfjs-layers';
+import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { WASM_GRADIENT_KERNEL_NAMES, registerWasmGradientKernels } from './wasm-kernels.js';
+
+type Backend = 'cpu' | 'wasm';
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+/** Deterministic standard-normal values (mulberry32 + Box-Muller), independent of the backend. */
+function normals(size: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const uniform = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    out[i] = Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  }
+  return out;
+}
+
+function randn(shape: number[], seed: number): Tensor {
+  return tf.tensor(normals(tf.util.sizeFromShape(shape), seed), shape, 'float32');
+}
+
+interface Result {
+  shapes: number[][];
+  values: Float32Array[];
+  dtypes: string[];
+}
+
+/**
+ * Runs `fn` (which builds its inputs itself) on `backend` inside a tidy, reading back every output.
+ * On wasm also checks that nothing leaks: the engine's tensor count and the backend's data ids.
+ */
+async function run(backend: Backend, fn: () => Tensor[]): Promise<Result> {
+  await tf.setBackend(backend);
+  const tensorsBefore = tf.memory().numTensors;
+  const dataIdsBefore = tf.backend().numDataIds();
+  const result = tf.tidy(() => {
+    const outs = fn();
+    return {
+      shapes: outs.map((t) => t.shape),
+      values: outs.map((t) => Float32Array.from(t.dataSync() as ArrayLike<number>)),
+      dtypes: outs.map((t) => t.dtype as string),
+    };
+  });
+  expect(tf.memory().numTensors).toBe(tensorsBefore);
+  expect(tf.backend().numDataIds()).toBe(dataIdsBefore);
+  return result;
+}
+
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < expected.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs((actual[i] ?? NaN) - (expected[i] ?? NaN)));
+    maxRef = Math.max(maxRef, Math.abs(expected[i] ?? 0));
+  }
+  return maxDiff / Math.max(maxRef, 1e-6);
+}
+
+/** Runs `fn` on cpu and on wasm and asserts the outputs match to 1e-4 relative. */
+async function expectSameOnBoth(fn: () => Tensor[]): Promise<Result> {
+  const cpu = await run('cpu', fn);
+  const wasm = await run('wasm', fn);
+  expect(wasm.shapes).toEqual(cpu.shapes);
+  cpu.values.forEach((expected, i) => {
+    const actual = wasm.values[i] ?? new Float32Array();
+    expect(actual.length).toBe(expected.length);
+    expect(relativeError(actual, expected)).toBeLessThan(1e-4);
+    // Gradients of random data are not all zero; guard against trivially passing.
+    expect(expected.some((v) => v !== 0)).toBe(true);
+  });
+  return wasm;
+}
+
+/** sum(f(...) * r) for a fixed random r, so that dy is random rather than all ones. */
+function weightedSum(y: Tensor, seed: number): Tensor {
+  return tf.sum(tf.mul(y, randn(y.shape, seed)));
+}
+
+function runKernel(name: string, inputs: Record<string, Tensor>, attrs: NamedAttrMap): Tensor {
+  return tf.engine().runKernel(name, inputs, attrs) as Tensor;
+}
+
+beforeAll(async () => {
+  // Makes the engine check every kernel for internal data leaks.
+  tf.env().set('IS_TEST', true);
+  setThreadsCount(1);
+  expect(await tf.setBackend('cpu')).toBe(true);
+});
+
+describe('registerWasmGradientKernels', () => {
+  it('registers the missing kernels once and is idempotent', async () => {
+    for (const name of WASM_GRADIENT_KERNEL_NAMES) expect(tf.getKernel(name, 'wasm')).toBeUndefined();
+    const first = registerWasmGradientKernels();
+    expect([...first].sort()).toEqual([...WASM_GRADIENT_KERNEL_NAMES].sort());
+    for (const name of WASM_GRADIENT_KERNEL_NAMES) expect(tf.getKernel(name, 'wasm')).toBeDefined();
+    expect(registerWasmGradientKernels()).toEqual([]);
+    expect(registerWasmGradientKernels()).toEqual([]);
+    expect(await tf.setBackend('wasm')).toBe(true);
+  });
+});
+
+describe('Conv2DBackpropFilter on wasm', () => {
+  const configs: { x: number[]; f: number[]; strides: number | [number, number]; pad: Pad }[] = [
+    { x: [2, 9, 9, 1], f: [3, 3, 1, 4], strides: 1, pad: 'same' },
+    { x: [2, 9, 9, 3], f: [3, 3, 3, 5], strides: 2, pad: 'same' },
+    { x: [2, 10, 10, 3], f: [3, 3, 3, 4], strides: 2, pad: 'same' },
+    { x: [2, 11, 7, 3], f: [5, 5, 3, 2], strides: 1, pad: 'valid' },
+    { x: [3, 13, 13, 1], f: [5, 5, 1, 6], strides: 2, pad: 'valid' },
+    { x: [2, 12, 11, 3], f: [5, 5, 3, 3], strides: 2, pad: 'same' },
+    { x: [2, 8, 9, 2], f: [3, 5, 2, 3], strides: [2, 1], pad: 'same' },
+  ];
+  for (const [i, c] of configs.entries()) {
+    it(`matches cpu: x=[${c.x.join(',')}] f=[${c.f.join(',')}] strides=${String(c.strides)} ${String(c.pad)}`, async () => {
+      await expectSameOnBoth(() => {
+        const x = randn(c.x, 10 + i);
+        const f = randn(c.f, 20 + i);
+        const loss = (xx: Tensor, ff: Tensor) => weightedSum(tf.conv2d(xx as Tensor4D, ff as Tensor4D, c.strides, c.pad as 'same'), 30 + i);
+        const [dx, df] = tf.grads(loss)([x, f]);
+        return [dx!, df!];
+      });
+    });
+  }
+
+  it('matches cpu with explicit padding (filter gradient)', async () => {
+    const pad: Pad = [[0, 0], [1, 2], [0, 1], [0, 0]];
+    await expectSameOnBoth(() => {
+      const x = randn([2, 9, 8, 3], 1);
+      const f = randn([3, 3, 3, 4], 2);
+      const loss = (ff: Tensor) => weightedSum(tf.conv2d(x as Tensor4D, ff as Tensor4D, 2, pad), 3);
+      return [tf.grad(loss)(f)];
+    });
+  });
+
+  for (const dimRoundingMode of ['floor', 'round', 'ceil'] as const) {
+    it(`matches cpu with numeric padding and dimRoundingMode=${dimRoundingMode}`, async () => {
+      await expectSameOnBoth(() => {
+        const x = randn([2, 8, 8, 2], 4);
+        const dyShape = tf.backend_util.computeConv2DInfo([2, 8, 8, 2], [3, 3, 2, 3], 2, 1, 1, dimRoundingMode).outShape;
+        const dy = randn(dyShape, 5);
+        const attrs = { strides: 2, pad: 1, dataFormat: 'NHWC', dimRoundingMode, filterShape: [3, 3, 2, 3] };
+        return [runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs)];
+      });
+    });
+  }
+
+  it('matches cpu for NCHW data', async () => {
+    await expectSameOnBoth(() => {
+      const x = randn([2, 3, 9, 7], 6);
+      const dyShape = tf.backend_util.computeConv2DInfo([2, 3, 9, 7], [3, 3, 3, 4], 2, 1, 'same', undefined, false, 'channelsFirst').outShape;
+      const dy = randn(dyShape, 7);
+      const attrs = { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] };
+      return [runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs)];
+    });
+  });
+});
+
+describe('UnsortedSegmentSum on wasm (gradient of gather)', () => {
+  it('matches cpu for gather along axis 0 with repeated indices', async () => {
+    await expectSameOnBoth(() => {
+      const x = randn([10, 4], 1);
+      const indices = tf.tensor1d([3, 1, 3, 3, 0, 9, 1], 'int32');
+      return [tf.grad((xx: Tensor) => weightedSum(tf.gather(xx, indices), 2))(x)];
+    });
+  });
+
+  it('matches cpu for gather along axis 1 with 2-D indices', async () => {
+    await expectSameOnBoth(() => {
+      const x = randn([3, 7, 2], 3);
+      const indices = tf.tensor2d([[1, 1, 6], [6, 0, 1]], [2, 3], 'int32');
+      return [tf.grad((xx: Tensor) => weightedSum(tf.gather(xx, indices, 1), 4))(x)];
+    });
+  });
+
+  it('drops out-of-range segment ids', async () => {
+    await expectSameOnBoth(() => {
+      const x = randn([6, 5], 5);
+      const ids = tf.tensor1d([0, 4, -1, 2, 2, 0], 'int32');
+      return [tf.unsortedSegmentSum(x, ids, 3)];
+    });
+  });
+
+  it('handles multi-dimensional segment ids', async () => {
+    // The cpu kernel cannot broadcast ids of rank > 1, so compare with sums done here.
+    const xs = normals(2 * 3 * 5, 6);
+    const ids = [0, 4, -1, 2, 2, 0];
+    const expected = new Float32Array(3 * 5);
+    ids.forEach((id, row) => {
+      if (id < 0 || id >= 3) return;
+      for (let j = 0; j < 5; j++) expected[id * 5 + j]! += xs[row * 5 + j]!;
+    });
+    const wasm = await run('wasm', () => [
+      runKernel(tf.UnsortedSegmentSum, { x: tf.tensor3d(xs, [2, 3, 5]), segmentIds: tf.tensor2d(ids, [2, 3], 'int32') }, { numSegments: 3 }),
+    ]);
+    expect(wasm.shapes[0]).toEqual([3, 5]);
+    expect(relativeError(wasm.values[0] ?? new Float32Array(), expected)).toBeLessThan(1e-6);
+  });
+
+  it('sums int32 data exactly and keeps the int32 dtype', async () => {
+    const fn = () => {
+      const x = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]], [5, 2], 'int32');
+      const ids = tf.tensor1d([2, 0, 2, 7, 0], 'int32');
+      return [tf.unsortedSegmentSum(x, ids, 3)];
+    };
+    const wasm = await expectSameOnBoth(fn);
+    expect(wasm.dtypes[0]).toBe('int32');
+    expect(Array.from(wasm.values[0] ?? [])).toEqual([12, 14, 0, 0, 6, 8]);
+  });
+});
+
+describe('DepthwiseConv2dNativeBackpropInput / BackpropFilter on wasm', () => {
+  const configs: { x: number[]; f: number[]; strides: number | [number, number]; pad: 'same' | 'valid' }[] = [
+    { x: [2, 9, 9, 3], f: [3, 3, 3, 1], strides: 1, pad: 'same' },
+    { x: [2, 9, 9, 3], f: [3, 3, 3, 2], strides: 2, pad: 'same' },
+    { x: [2, 8, 8, 4], f: [3, 3, 4, 1], strides: 2, pad: 'same' },
+    { x: [2, 11, 10, 2], f: [5, 5, 2, 3], strides: 1, pad: 'valid' },
+    { x: [1, 13, 13, 1], f: [5, 5, 1, 2], strides: 2, pad: 'valid' },
+    { x: [2, 12, 11, 3], f: [5, 5, 3, 1], strides: 2, pad: 'same' },
+    { x: [2, 9, 10, 2], f: [3, 5, 2, 2], strides: [1, 2], pad: 'valid' },
+  ];
+  for (const [i, c] of configs.entries()) {
+    it(`matches cpu: x=[${c.x.join(',')}] f=[${c.f.join(',')}] strides=${String(c.strides)} ${c.pad}`, async () => {
+      await expectSameOnBoth(() => {
+        const x = randn(c.x, 40 + i);
+        const f = randn(c.f, 50 + i);
+        const loss = (xx: Tensor, ff: Tensor) => weightedSum(tf.depthwiseConv2d(xx as Tensor4D, ff as Tensor4D, c.strides, c.pad), 60 + i);
+        const [dx, df] = tf.grads(loss)([x, f]);
+        return [dx!, df!];
+      });
+    });
+  }
+
+  // The gradients of depthwiseConv2d reject dilations > 1 and the cpu kernels ignore them, so
+  // check the dilated kernels against the forward op instead: both backprops are adjoints of the
+  // (linear) forward map, <dy, conv(x, f)> = <backpropInput(dy, f), x> = <backpropFilter(x, dy), f>.
+  for (const pad of ['same', 'valid'] as const) {
+    it(`are the adjoints of the dilated forward op (dilations 2, ${pad})`, async () => {
+      const [lhs, viaInput, viaFilter] = (
+        await run('wasm', () => {
+          const x = randn([2, 11, 10, 3], 7) as Tensor4D;
+          const f = randn([3, 3, 3, 2], 8) as Tensor4D;
+          const y = tf.depthwiseConv2d(x, f, 1, pad, 'NHWC', 2);
+          const dy = randn(y.shape, 9);
+          const attrs = { strides: 1, dilations: 2, pad };
+          const dx = runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: f }, { ...attrs, inputShape: x.shape });
+          const df = runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy }, { ...attrs, filterShape: f.shape });
+          return [tf.sum(tf.mul(dy, y)), tf.sum(tf.mul(dx, x)), tf.sum(tf.mul(df, f))];
+        })
+      ).values.map((v) => v[0] ?? NaN);
+      expect(Math.abs(viaInput! - lhs!)).toBeLessThan(1e-4 * Math.abs(lhs!) + 1e-3);
+      expect(Math.abs(viaFilter! - lhs!)).toBeLessThan(1e-4 * Math.abs(lhs!) + 1e-3);
+    });
+  }
+});

@@ -1,0 +1,130 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { OptimizerSpec } from '@lrsweep/shared';
+
+/** Per-step hyper-parameters: the rate always, the momentum where a schedule drives it (one-cycle). */
+export interface StepHyper {
+  learningRate: number;
+  momentum?: number;
+}
+
+/**
+ * Our own optimizers rather than tfjs's: tfjs fixes momentum at construction (setMomentum is a
+ * no-op) and gives Adam no rate setter, and we need the slot state in plain view for checkpoints.
+ * Updates follow tfjs's formulas, so results match `tf.train.*` at a constant rate.
+ */
+export abstract class Optimizer {
+  /** Updates applied so far (Adam's bias correction counts them). */
+  iterations = 0;
+  protected readonly slots = new Map<string, tf.Variable[]>();
+
+  constructor(protected readonly variables: readonly tf.Variable[]) {}
+
+  protected slot(name: string): tf.Variable[] {
+    let vars = this.slots.get(name);
+    if (!vars) {
+      vars = this.variables.map((v) => tf.variable(tf.zerosLike(v), false, `${v.name}/${name}`));
+      this.slots.set(name, vars);
+    }
+    return vars;
+  }
+
+  /** Applies one update. `gradients[i]` belongs to `variables[i]`. */
+  apply(gradients: readonly tf.Tensor[], hyper: StepHyper): void {
+    this.iterations += 1;
+    tf.tidy(() => this.update(gradients, hyper));
+  }
+
+  protected abstract update(gradients: readonly tf.Tensor[], hyper: StepHyper): void;
+
+  /** Slot tensors by name, in variable order (for checkpoints). */
+  state(): { iterations: number; slots: Record<string, tf.Variable[]> } {
+    return { iterations: this.iterations, slots: Object.fromEntries(this.slots) };
+  }
+
+  dispose(): void {
+    for (const vars of this.slots.values()) for (const v of vars) v.dispose();
+    this.slots.clear();
+  }
+}
+
+class Sgd extends Optimizer {
+  protected update(gradients: readonly tf.Tensor[], { learningRate }: StepHyper): void {
+    this.variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(gradients[i]!, learningRate))));
+  }
+}
+
+class Momentum extends Optimizer {
+  constructor(variables: readonly tf.Variable[], private readonly momentum: number, private readonly nesterov: boolean) {
+    super(variables);
+  }
+  protected update(gradients: readonly tf.Tensor[], { learningRate, momentum = this.momentum }: StepHyper): void {
+    const accumulators = this.slot('momentum');
+    this.variables.forEach((v, i) => {
+      const g = gradients[i]!;
+      const acc = tf.add(tf.mul(accumulators[i]!, momentum), g);
+      accumulators[i]!.assign(acc);
+      const step = this.nesterov ? tf.add(g, tf.mul(acc, momentum)) : acc;
+      v.assign(tf.sub(v, tf.mul(step, learningRate)));
+    });
+  }
+}
+
+class Adam extends Optimizer {
+  constructor(variables: readonly tf.Variable[], private readonly beta1: number, private readonly beta2: number, private readonly epsilon: number) {
+    super(variables);
+  }
+  protected update(gradients: readonly tf.Tensor[], { learningRate, momentum }: StepHyper): void {
+    const beta1 = momentum ?? this.beta1;
+    const m = this.slot('m');
+    const s = this.slot('v');
+    const t = this.iterations;
+    // tfjs multiplies the powers step by step; closed form gives the same values without state.
+    const correction1 = 1 - this.beta1 ** t;
+    const correction2 = 1 - this.beta2 ** t;
+    this.variables.forEach((v, i) => {
+      const g = gradients[i]!;
+      const mNew = tf.add(tf.mul(m[i]!, beta1), tf.mul(g, 1 - beta1));
+      const sNew = tf.add(tf.mul(s[i]!, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+      m[i]!.assign(mNew);
+      s[i]!.assign(sNew);
+      const update = tf.div(tf.div(mNew, correction1), tf.add(tf.sqrt(tf.div(sNew, correction2)), this.epsilon));
+      v.assign(tf.sub(v, tf.mul(update, learningRate)));
+    });
+  }
+}
+
+class RmsProp extends Optimizer {
+  constructor(variables: readonly tf.Variable[], private readonly rho: number, private readonly momentum: number, private readonly epsilon: number) {
+    super(variables);
+  }
+  protected update(gradients: readonly tf.Tensor[], { learningRate, momentum = this.momentum }: StepHyper): void {
+    const ms = this.slot('ms');
+    const mom = momentum > 0 ? this.slot('mom') : undefined;
+    this.variables.forEach((v, i) => {
+      const g = gradients[i]!;
+      const msNew = tf.add(tf.mul(ms[i]!, this.rho), tf.mul(tf.square(g), 1 - this.rho));
+      ms[i]!.assign(msNew);
+      const scaled = tf.div(tf.mul(g, learningRate), tf.sqrt(tf.add(msNew, this.epsilon)));
+      if (mom) {
+        const momNew = tf.add(tf.mul(mom[i]!, momentum), scaled);
+        mom[i]!.assign(momNew);
+        v.assign(tf.sub(v, momNew));
+      } else {
+        v.assign(tf.sub(v, scaled));
+      }
+    });
+  }
+}
+
+export function createOptimizer(spec: OptimizerSpec, variables: readonly tf.Variable[]): Optimizer {
+  switch (spec.name) {
+    case 'sgd':
+      return new Sgd(variables);
+    case 'momentum':
+      return new Momentum(variables, spec.momentum, spec.nesterov);
+    case 'adam':
+      return new Adam(variables, spec.beta1, spec.beta2, spec.epsilon);
+    case 'rmsprop':
+      return new RmsProp(variables, spec.rho, spec.momentum, spec.epsilon);
+  }
+}

@@ -1,0 +1,202 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { deriveSeed, SeededRandom, type ModelSpec, type OptimizerSpec, type Schedule } from '@lrsweep/shared';
+import { exampleCount, featureSize, type LabelledData } from '../data/dataset.js';
+import { buildModel } from '../models/build.js';
+import { createOptimizer, type Optimizer, type StepHyper } from './optimizers.js';
+
+export interface TrainerOptions {
+  model: ModelSpec;
+  optimizer: OptimizerSpec;
+  batchSize: number;
+  /** Seeds the initial weights and the data order. */
+  seed: number;
+  train: LabelledData;
+  validation: LabelledData;
+  /** Evaluate on at most this many validation examples (the first ones of the fixed split). */
+  validationLimit?: number;
+}
+
+export interface Evaluation {
+  valLoss: number;
+  valAccuracy: number;
+}
+
+export interface StepReport {
+  step: number;
+  learningRate: number;
+  loss: number;
+}
+
+export interface RunOptions {
+  /** Train until `step` reaches this (absolute step count, so a resumed trial continues its count). */
+  untilStep: number;
+  schedule: Schedule;
+  momentumSchedule?: Schedule;
+  /** Read the loss back every this many steps (reading forces a sync with the backend). */
+  reportEvery: number;
+  onReport?: (report: StepReport) => void | Promise<void>;
+  /** Checked before every step: training stops at the next step boundary once it is aborted. */
+  signal?: AbortSignal;
+}
+
+export type RunOutcome = 'budget' | 'stopped' | 'non-finite';
+
+const EVAL_CHUNK = 1000;
+
+/**
+ * The training loop: one model, one optimizer, batches of a fixed dataset in a seeded order.
+ * The rate is set at every step from a schedule; losses are read back only when reported.
+ * Everything it allocates is released by `dispose()`.
+ */
+export class Trainer {
+  /** Updates applied so far. */
+  step = 0;
+  private epochBatches: { xs: tf.Tensor; ys: tf.Tensor }[] = [];
+  private batchCursor = 0;
+  private readonly order: SeededRandom;
+  private readonly variables: tf.Variable[];
+  private validationTensors: { xs: tf.Tensor; ys: tf.Tensor; count: number }[] | undefined;
+
+  private constructor(
+    readonly options: TrainerOptions,
+    readonly model: tfl.LayersModel,
+    readonly parameterCount: number,
+    readonly modelDescription: string,
+    private readonly optimizer: Optimizer,
+    variables: tf.Variable[],
+  ) {
+    this.order = new SeededRandom(deriveSeed(options.seed, 7));
+    this.variables = variables;
+  }
+
+  static async create(options: TrainerOptions): Promise<Trainer> {
+    const { model, parameterCount, description } = await buildModel(options.model, options.train.featureShape, options.train.numClasses, options.seed);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const optimizer = createOptimizer(options.optimizer, variables);
+    return new Trainer(options, model, parameterCount, description, optimizer, variables);
+  }
+
+  /** Builds the next epoch's batches at once: slicing one batch per step out of a resident tensor costs more. */
+  private nextBatch(): { xs: tf.Tensor; ys: tf.Tensor } {
+    if (this.batchCursor >= this.epochBatches.length) {
+      for (const b of this.epochBatches) tf.dispose([b.xs, b.ys]);
+      this.epochBatches = this.makeEpoch();
+      this.batchCursor = 0;
+    }
+    return this.epochBatches[this.batchCursor++]!;
+  }
+
+  private makeEpoch(): { xs: tf.Tensor; ys: tf.Tensor }[] {
+    const data = this.options.train;
+    const count = exampleCount(data);
+    const size = featureSize(data);
+    const rows = this.order.shuffle(Array.from({ length: count }, (_, i) => i));
+    const batchSize = Math.min(this.options.batchSize, count);
+    const batches: { xs: tf.Tensor; ys: tf.Tensor }[] = [];
+    // Drop the last partial batch: every step sees the same batch size, so losses are comparable.
+    for (let start = 0; start + batchSize <= count; start += batchSize) {
+      const xs = new Float32Array(batchSize * size);
+      const ys = new Float32Array(batchSize * data.numClasses);
+      for (let i = 0; i < batchSize; i++) {
+        const row = rows[start + i]!;
+        xs.set(data.features.subarray(row * size, (row + 1) * size), i * size);
+        ys[i * data.numClasses + data.labels[row]!] = 1;
+      }
+      batches.push({ xs: tf.tensor(xs, [batchSize, ...data.featureShape]), ys: tf.tensor2d(ys, [batchSize, data.numClasses]) });
+    }
+    return batches;
+  }
+
+  private lossOf(xs: tf.Tensor, ys: tf.Tensor, training: boolean): tf.Scalar {
+    const logits = this.model.apply(xs, { training }) as tf.Tensor;
+    return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+  }
+
+  /** One update at the given rate. Returns the batch loss as a tensor the caller must dispose. */
+  trainStep(hyper: StepHyper): tf.Scalar {
+    const { xs, ys } = this.nextBatch();
+    const loss = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => this.lossOf(xs, ys, true), this.variables);
+      this.optimizer.apply(
+        this.variables.map((v) => grads[v.name]!),
+        hyper,
+      );
+      return value;
+    });
+    this.step += 1;
+    return loss;
+  }
+
+  /**
+   * Trains up to `untilStep`, reporting every `reportEvery` steps and at the last step. Stops at the
+   * next step when the signal aborts, and at once on a non-finite loss (it is reported first).
+   */
+  async run(options: RunOptions): Promise<RunOutcome> {
+    while (this.step < options.untilStep) {
+      if (options.signal?.aborted) return 'stopped';
+      const learningRate = options.schedule(this.step);
+      const momentum = options.momentumSchedule?.(this.step);
+      const loss = this.trainStep(momentum === undefined ? { learningRate } : { learningRate, momentum });
+      const report = this.step % options.reportEvery === 0 || this.step === options.untilStep;
+      if (!report) {
+        loss.dispose();
+        continue;
+      }
+      const value = (await loss.data())[0]!;
+      loss.dispose();
+      await options.onReport?.({ step: this.step, learningRate, loss: value });
+      if (!Number.isFinite(value)) return 'non-finite';
+    }
+    return 'budget';
+  }
+
+  /** Mean loss and accuracy on the fixed validation examples. */
+  async evaluate(): Promise<Evaluation> {
+    this.validationTensors ??= this.makeValidation();
+    let lossSum = 0;
+    let correct = 0;
+    let total = 0;
+    for (const chunk of this.validationTensors) {
+      const [lossTotal, hits] = tf.tidy(() => {
+        const logits = this.model.apply(chunk.xs, { training: false }) as tf.Tensor;
+        const perExample = tf.losses.softmaxCrossEntropy(chunk.ys, logits, undefined, undefined, tf.Reduction.NONE);
+        const matches = tf.equal(tf.argMax(logits, -1), tf.argMax(chunk.ys, -1));
+        return [tf.sum(perExample), tf.sum(tf.cast(matches, 'float32'))];
+      });
+      const [l, h] = await Promise.all([lossTotal.data(), hits.data()]);
+      tf.dispose([lossTotal, hits]);
+      lossSum += l[0]!;
+      correct += h[0]!;
+      total += chunk.count;
+    }
+    return { valLoss: lossSum / total, valAccuracy: correct / total };
+  }
+
+  private makeValidation(): { xs: tf.Tensor; ys: tf.Tensor; count: number }[] {
+    const data = this.options.validation;
+    const count = Math.min(exampleCount(data), this.options.validationLimit ?? Infinity);
+    const size = featureSize(data);
+    const chunks: { xs: tf.Tensor; ys: tf.Tensor; count: number }[] = [];
+    for (let start = 0; start < count; start += EVAL_CHUNK) {
+      const n = Math.min(EVAL_CHUNK, count - start);
+      const ys = new Float32Array(n * data.numClasses);
+      for (let i = 0; i < n; i++) ys[i * data.numClasses + data.labels[start + i]!] = 1;
+      chunks.push({
+        xs: tf.tensor(data.features.subarray(start * size, (start + n) * size), [n, ...data.featureShape]),
+        ys: tf.tensor2d(ys, [n, data.numClasses]),
+        count: n,
+      });
+    }
+    return chunks;
+  }
+
+  dispose(): void {
+    for (const b of this.epochBatches) tf.dispose([b.xs, b.ys]);
+    this.epochBatches = [];
+    for (const c of this.validationTensors ?? []) tf.dispose([c.xs, c.ys]);
+    this.validationTensors = undefined;
+    this.optimizer.dispose();
+    this.model.dispose();
+  }
+}
