@@ -215,6 +215,7 @@ describe('analyzeCurve refuses to guess', () => {
     const result = analyzeCurve(flat, OPTIONS);
     expect(result.suggestions.valley).toBeNull();
     expect(result.suggestions.steep).toBeNull();
+    expect(result.suggestions.minimum).toBeNull();
     expect(result.range).toBeNull();
     expect(result.warnings).toHaveLength(1);
     expect(result.warnings[0]).toMatch(/never fell by more than 2%/);
@@ -228,6 +229,7 @@ describe('analyzeCurve refuses to guess', () => {
     );
     expect(result.suggestions.valley).toBeNull();
     expect(result.suggestions.steep).toBeNull();
+    expect(result.suggestions.minimum).toBeNull();
     expect(result.range).toBeNull();
     expect(result.warnings.some((w) => /never fell/.test(w))).toBe(true);
   });
@@ -508,5 +510,23 @@ describe('summarizeSeeds', () => {
     // The median curve runs as far as the second-longest seed.
     const lengths = runs.map((r) => r.points.length).sort((a, b) => a - b);
     expect(s.curve).toHaveLength(lengths[1]!);
+  });
+});
+
+describe('analyzeCurve: the valley lies inside the range', () => {
+  it('holds for a fast early fall followed by a long slow tail', () => {
+    // Falls hard between 1e-6 and 1e-5, then keeps creeping down until the blow-up near 1.
+    const rates = Array.from({ length: 100 }, (_, i) => 1e-7 * (10 / 1e-7) ** (i / 99));
+    const points = rates.map((learningRate, step) => {
+      const x = Math.log10(learningRate);
+      const fast = x < -6 ? 2.3 : x < -5 ? 2.3 - 1.5 * (x + 6) : 0.8;
+      const tail = x > -5 ? (-0.1 * (x + 5)) / 6 : 0;
+      return { step, learningRate, loss: fast + tail, smoothed: fast + tail };
+    });
+    const result = analyzeCurve(points, { beta: 0.9, plannedSteps: 100 });
+    expect(result.range).not.toBeNull();
+    expect(result.suggestions.valley).not.toBeNull();
+    expect(result.suggestions.valley!).toBeGreaterThanOrEqual(result.range!.min);
+    expect(result.suggestions.valley!).toBeLessThanOrEqual(result.range!.max);
   });
 });

@@ -125,8 +125,8 @@ export function analyzeCurve(points: readonly RangeTestPoint[], options: Analysi
   const finite = firstBad === -1 ? points : points.slice(0, firstBad);
   const skipEnd = options.skipEnd ?? 5;
   const start = Math.floor(options.plannedSteps / 10);
-  // A run that stopped early ended on its blow-up: drop those last points; a full run keeps them
-  // unless the loss was already rising there.
+  // A run that stopped early ended on its blow-up: drop those last points. A full run keeps them
+  // (its end is then reported as "still falling" when the minimum sits there).
   const end = Math.max(start, finite.length - (finite.length < options.plannedSteps ? skipEnd : 0));
   if (end - start < MIN_WINDOW) {
     warnings.push(
@@ -152,6 +152,7 @@ export function analyzeCurve(points: readonly RangeTestPoint[], options: Analysi
   if (!(drop > 0.02 * Math.abs(first))) {
     warnings.push('the loss never fell by more than 2% over the tested rates: widen rangeTest.min/max or check the model and data');
     suggestions.steep = null;
+    suggestions.minimum = null;
   } else {
     const threshold = options.intervalThreshold ?? 0.1;
     const startIdx = Math.max(0, trend.findIndex((v) => v <= first - threshold * drop));
@@ -159,7 +160,8 @@ export function analyzeCurve(points: readonly RangeTestPoint[], options: Analysi
     range = { min: rates[startIdx]!, max: rates[Math.max(startIdx, endIdx)]! };
     // fastai's valley, but only over the descent itself: on the whole window a long, flat and noisy
     // start yields long descending subsequences that drag the valley decades to the left.
-    const valley = valleyIndex(trend.slice(startIdx, Math.max(startIdx, minIdx) + 1));
+    // Bounded by the interval's end too, so the valley always lies inside the reported range.
+    const valley = valleyIndex(trend.slice(startIdx, Math.max(startIdx, Math.min(minIdx, endIdx)) + 1));
     suggestions.valley = valley === null ? null : rates[startIdx + valley]!;
     if (minIdx >= trend.length - 2 && finite.length === points.length && points.length >= options.plannedSteps) {
       warnings.push('the loss was still falling at rangeTest.max: raise it, the best rates may lie above the tested range');

@@ -10,7 +10,7 @@ import type { LabelledData } from './dataset.js';
 export function loadCsv(path: string, labelColumn: string): LabelledData & { classNames: string[] } {
   let rows: Record<string, string>[];
   try {
-    rows = parse(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true, trim: true });
+    rows = parse(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
   } catch (cause) {
     throw new TrainingSetupError(`cannot read CSV ${path}: ${(cause as Error).message}`, 'dataset.csv.path', { cause });
   }

@@ -110,7 +110,7 @@ export class Trainer {
 
   private lossOf(xs: tf.Tensor, ys: tf.Tensor, training: boolean): tf.Scalar {
     const logits = this.model.apply(xs, { training }) as tf.Tensor;
-    return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+    return tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(ys, logits);
   }
 
   /** One update at the given rate. Returns the batch loss as a tensor the caller must dispose. */
@@ -158,7 +158,7 @@ export class Trainer {
     let correct = 0;
     let total = 0;
     for (const chunk of this.validationTensors) {
-      const [lossTotal, hits] = tf.tidy(() => {
+      const [lossTotal, hits] = tf.tidy((): [tf.Scalar, tf.Scalar] => {
         const logits = this.model.apply(chunk.xs, { training: false }) as tf.Tensor;
         const perExample = tf.losses.softmaxCrossEntropy(chunk.ys, logits, undefined, undefined, tf.Reduction.NONE);
         const matches = tf.equal(tf.argMax(logits, -1), tf.argMax(chunk.ys, -1));
