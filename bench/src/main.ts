@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { BackendName } from '@lrsweep/shared';
+import { runRangeCheck } from './range-check.js';
 import { runThroughput } from './throughput.js';
 
 const RESULTS = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
@@ -38,6 +39,23 @@ program
         `\n### throughput, ${new Date().toISOString().slice(0, 10)} (${machine})\n\n| model | backend | trainer steps/s | model.fit steps/s | ratio |\n|---|---|---|---|---|\n${rows.join('\n')}\n`,
       );
     }
+  });
+
+program
+  .command('range-check')
+  .description('train at the range test\'s valley, 100x below and 100x above it, and compare validation accuracy')
+  .argument('[spec]', 'sweep spec', 'examples/mnist-mlp-sgd.yaml')
+  .option('--json', 'print the result as JSON')
+  .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+  .option('--record', 'append the numbers to bench/RESULTS.md')
+  .action(async (spec: string, options: { json?: boolean; backend: string; record?: boolean }) => {
+    const result = await runRangeCheck(spec, options.backend as BackendName | 'auto');
+    const lines = result.rows.map(
+      (r) => `| ${r.label} | ${r.learningRate.toPrecision(2)} | ${r.outcome} | ${r.valLoss.toFixed(3)} | ${(r.valAccuracy * 100).toFixed(1)}% |`,
+    );
+    const text = `range test of ${result.spec} on ${result.backend} (${result.rangeTestSeconds.toFixed(1)} s): valley ${result.suggestion.toPrecision(2)}, range ${result.range ? `${result.range.min.toPrecision(2)} – ${result.range.max.toPrecision(2)}` : 'none'}; ${result.steps} steps at a constant rate:\n\n| rate | value | outcome | val loss | val accuracy |\n|---|---|---|---|---|\n${lines.join('\n')}\n`;
+    process.stdout.write(options.json ? JSON.stringify(result, null, 2) + '\n' : text);
+    if (options.record) appendFileSync(RESULTS, `\n### range-check, ${new Date().toISOString().slice(0, 10)}\n\n${text}`);
   });
 
 await program.parseAsync();

@@ -34,6 +34,28 @@ function lastLayerToLogits(topology: Record<string, unknown>): void {
   if (last?.config?.activation === 'softmax') last.config.activation = 'linear';
 }
 
+/**
+ * Parameter count of a built-in model, computed before any weight is allocated, so an oversized
+ * spec is refused without first taking the memory it asks for.
+ */
+export function builtinParameterCount(spec: Exclude<ModelSpec, { topology: string }>, inputShape: number[], numClasses: number): number {
+  const dense = (widths: number[]) => widths.slice(1).reduce((n, w, i) => n + widths[i]! * w + w, 0);
+  if (spec.builtin === 'mlp') return dense([inputShape.reduce((a, b) => a * b, 1), ...spec.hidden, numClasses]);
+  let [height = 1, width = 1, channels = 1] = inputShape;
+  let count = 0;
+  for (const filters of spec.filters) {
+    count += spec.kernelSize * spec.kernelSize * channels * filters + filters;
+    [height, width, channels] = [Math.floor(height / 2), Math.floor(width / 2), filters];
+  }
+  return count + dense([height * width * channels, ...spec.dense, numClasses]);
+}
+
+function refuseOversized(parameterCount: number): void {
+  if (parameterCount > MAX_PARAMETERS) {
+    throw new TrainingSetupError(`the model has ${parameterCount.toLocaleString('en-US')} parameters, more than the limit of ${MAX_PARAMETERS.toLocaleString('en-US')}`, 'model');
+  }
+}
+
 export interface BuiltModel {
   model: tfl.LayersModel;
   parameterCount: number;
@@ -45,6 +67,7 @@ export interface BuiltModel {
  * logits; `mlp` flattens image inputs.
  */
 export async function buildModel(spec: ModelSpec, inputShape: number[], numClasses: number, seed: number): Promise<BuiltModel> {
+  if (!('topology' in spec)) refuseOversized(builtinParameterCount(spec, inputShape, numClasses));
   let model: tfl.LayersModel;
   let description: string;
   let layerSeed = 0;
@@ -103,9 +126,11 @@ export async function buildModel(spec: ModelSpec, inputShape: number[], numClass
     description = `cnn conv${spec.kernelSize}x${spec.kernelSize}x[${spec.filters.join(',')}]+pool, dense [${[...spec.dense, numClasses].join(',')}]`;
   }
   const parameterCount = model.countParams();
-  if (parameterCount > MAX_PARAMETERS) {
+  try {
+    refuseOversized(parameterCount);
+  } catch (error) {
     model.dispose();
-    throw new TrainingSetupError(`the model has ${parameterCount.toLocaleString('en-US')} parameters, more than the limit of ${MAX_PARAMETERS.toLocaleString('en-US')}`, 'model');
+    throw error;
   }
   return { model, parameterCount, description };
 }
