@@ -1,0 +1,2 @@
+export * from './scheduler/rungs.js';
+export * from './scheduler/scheduler.js';

@@ -1,0 +1,357 @@
+import { describe, expect, it } from 'vitest';
+import { logGrid } from '@lrsweep/shared';
+import { promotionQuota, rankValue, rungBudgets } from './rungs.js';
+import { SweepScheduler, type SchedulerConfig } from './scheduler.js';
+import { sgdLikeCurve, simulate, type SyntheticCurve } from './simulate.js';
+
+const base = (overrides: Partial<SchedulerConfig> = {}): SchedulerConfig => ({
+  strategy: 'asha',
+  learningRates: logGrid(1e-4, 10, 16),
+  minSteps: 25,
+  maxSteps: 375,
+  reductionFactor: 3,
+  divergenceFactor: 4,
+  stagnation: { windowSteps: 50, minRelImprovement: 0.01 },
+  ...overrides,
+});
+
+const curve = sgdLikeCurve({ best: 0.3, divergeAbove: 2, nanAbove: 5 });
+const twoWorkers = [
+  { id: 'w1', slots: 1 },
+  { id: 'w2', slots: 1 },
+];
+
+describe('rungs', () => {
+  it('budgets minSteps·η^k below maxSteps, then maxSteps', () => {
+    expect(rungBudgets(25, 375, 3)).toEqual([25, 75, 225, 375]);
+    expect(rungBudgets(10, 10, 3)).toEqual([10]);
+    expect(rungBudgets(1, 16, 2)).toEqual([1, 2, 4, 8, 16]);
+    expect(() => rungBudgets(0, 10, 3)).toThrow();
+    expect(() => rungBudgets(20, 10, 3)).toThrow();
+  });
+
+  it('promotes the top 1/η, at least one once a rung is final', () => {
+    expect(promotionQuota(16, 3, false)).toBe(5);
+    expect(promotionQuota(2, 3, false)).toBe(0);
+    expect(promotionQuota(2, 3, true)).toBe(1);
+    expect(promotionQuota(0, 3, true)).toBe(0);
+  });
+
+  it('ranks NaN, infinities and diverged trials below every live value', () => {
+    expect(rankValue(NaN, false)).toBe(Infinity);
+    expect(rankValue(-Infinity, false)).toBe(Infinity);
+    expect(rankValue(0.1, true)).toBe(Infinity);
+    expect(rankValue(undefined, false)).toBe(Infinity);
+    expect(rankValue(0.5, false)).toBe(0.5);
+  });
+});
+
+describe('divergence, immediately', () => {
+  it('prunes a NaN or infinite loss at the report, not at the next rung', () => {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const s = new SweepScheduler(base({ learningRates: [0.1, 1] }));
+      const start = s.nextJob('w1')!;
+      expect(start).toMatchObject({ type: 'start', trialId: 't000', untilStep: 25 });
+      expect(s.onLoss('t000', 5, 2.3)).toEqual([]);
+      expect(s.onLoss('t000', 10, bad)).toEqual([{ type: 'stop', trialId: 't000', workerId: 'w1' }]);
+      expect(s.trial('t000')).toMatchObject({ state: 'PRUNED', reason: 'diverged', steps: 10 });
+      expect(s.decisions.at(-1)).toMatchObject({ kind: 'pruned', reason: 'diverged', evidence: { rule: 'non-finite', step: 10 } });
+    }
+  });
+
+  it('prunes when the smoothed loss exceeds divergenceFactor × its best, with the evidence', () => {
+    const s = new SweepScheduler(base({ learningRates: [0.1], smoothing: 0 }));
+    s.nextJob('w1');
+    s.onLoss('t000', 5, 2.0);
+    s.onLoss('t000', 10, 1.0);
+    expect(s.onLoss('t000', 15, 3.9)).toEqual([]); // 3.9 < 4 × 1.0
+    const stop = s.onLoss('t000', 20, 4.5);
+    expect(stop).toHaveLength(1);
+    const d = s.decisions.at(-1)!;
+    expect(d).toMatchObject({ kind: 'pruned', reason: 'diverged', evidence: { rule: 'divergence', value: 4.5, cutoff: 4, step: 20 } });
+    expect(d.summary).toMatch(/smoothed loss 4.5 > 4 × best 1/);
+  });
+
+  it('does not prune on a single spike that the smoothing absorbs', () => {
+    const s = new SweepScheduler(base({ learningRates: [0.1] }));
+    s.nextJob('w1');
+    [2.3, 2.1, 1.9, 5.5, 1.7, 1.6].forEach((loss, i) => s.onLoss('t000', (i + 1) * 5, loss));
+    expect(s.trial('t000')!.state).toBe('RUNNING');
+  });
+
+  it('every rate diverging ends the sweep with no best and no range', () => {
+    const all = { loss: () => NaN, valLoss: () => NaN };
+    const log = simulate(base(), all, twoWorkers);
+    expect(log.scheduler.isDone()).toBe(true);
+    expect(log.scheduler.allTrials().every((t) => t.state === 'PRUNED' && t.reason === 'diverged')).toBe(true);
+    expect(log.scheduler.outcome()).toEqual({ best: null, range: null });
+  });
+
+  it('a NaN validation loss at a rung is a divergence and never wins a rung', () => {
+    const s = new SweepScheduler(base({ learningRates: [0.01, 0.1, 1] }));
+    for (const id of ['t000', 't001', 't002']) {
+      expect(s.nextJob('w1')).toMatchObject({ trialId: id });
+      s.onLoss(id, 25, id === 't002' ? 0.8 : 1);
+    }
+    s.onBudgetReached('t000', 25, 0.9, 0.7);
+    s.onBudgetReached('t001', 25, NaN, NaN);
+    s.onBudgetReached('t002', 25, 1.2, 0.6);
+    expect(s.trial('t001')).toMatchObject({ state: 'PRUNED', reason: 'diverged' });
+    // Rung 0 is final (3 trials, quota 1): the best live trial goes on, the other stops.
+    expect(s.trial('t002')).toMatchObject({ state: 'PRUNED', reason: 'rung' });
+    expect(s.nextJob('w1')).toMatchObject({ type: 'resume', trialId: 't000', untilStep: 75 });
+  });
+});
+
+describe('the ordered grid', () => {
+  it('prunes larger rates that do no better at the step where a smaller one diverged', () => {
+    const s = new SweepScheduler(base({ learningRates: [0.5, 1, 2], smoothing: 0 }));
+    for (let i = 0; i < 3; i++) s.nextJob(`w${i}`);
+    // t001 and t002 are ahead; t002 started high, so its own divergence limit (4 × 3.0) is far off.
+    s.onLoss('t001', 5, 2.0);
+    s.onLoss('t002', 5, 3.0);
+    s.onLoss('t001', 10, 2.5);
+    s.onLoss('t002', 10, 3.0);
+    s.onLoss('t000', 5, 1.0);
+    // t002 at step 15 is no better than t001 when t001 diverges there (9.5 ≥ 9.0): it goes too.
+    s.onLoss('t002', 15, 9.5);
+    expect(s.trial('t002')!.state).toBe('RUNNING');
+    const cmds = s.onLoss('t001', 15, 9.0);
+    expect(cmds.map((c) => c.trialId)).toEqual(['t001', 't002']);
+    expect(s.trial('t002')).toMatchObject({ state: 'PRUNED', reason: 'diverged' });
+    expect(s.decisions.find((d) => d.trialId === 't002' && d.kind === 'pruned')!.evidence).toMatchObject({ rule: 'ordered-grid', step: 15, peers: [{ trialId: 't001' }] });
+    // The smaller rate is untouched.
+    expect(s.trial('t000')!.state).toBe('RUNNING');
+  });
+
+  it('judges a larger rate that reaches the step later, and spares one doing better', () => {
+    const s = new SweepScheduler(base({ learningRates: [1, 2, 4], smoothing: 0 }));
+    for (let i = 0; i < 3; i++) s.nextJob(`w${i}`);
+    s.onLoss('t000', 5, 2.0);
+    s.onLoss('t000', 10, 9.0); // diverges at step 10 (smoothed 9 > 4 × 2)
+    expect(s.trial('t000')!.state).toBe('PRUNED');
+    s.onLoss('t001', 5, 1.5);
+    s.onLoss('t001', 10, 1.2); // better than 9 at step 10: kept
+    expect(s.trial('t001')!.state).toBe('RUNNING');
+    s.onLoss('t002', 5, 2.0);
+    s.onLoss('t002', 10, 7.9); // < 4 × 2 so not diverged on its own, but no better than... 9? it is better
+    expect(s.trial('t002')!.state).toBe('RUNNING');
+    s.onLoss('t002', 15, 7.95);
+    expect(s.trial('t002')!.state).toBe('RUNNING');
+  });
+});
+
+describe('stagnation', () => {
+  it('prunes a trial whose smoothed loss improved less than minRelImprovement over windowSteps', () => {
+    const s = new SweepScheduler(base({ learningRates: [1e-4], smoothing: 0, maxSteps: 1000, minSteps: 500 }));
+    s.nextJob('w1');
+    for (let step = 5; step <= 50; step += 5) s.onLoss('t000', step, 2.3 - step * 0.0001);
+    expect(s.trial('t000')!.state).toBe('RUNNING'); // step 50 compares with step 0: no history yet
+    s.onLoss('t000', 55, 2.3 - 55 * 0.0001);
+    expect(s.trial('t000')).toMatchObject({ state: 'PRUNED', reason: 'stagnant' });
+    expect(s.decisions.at(-1)!.evidence).toMatchObject({ rule: 'stagnation', cutoff: 0.01 });
+  });
+
+  it('keeps a trial that improves enough', () => {
+    const s = new SweepScheduler(base({ learningRates: [0.1], smoothing: 0, maxSteps: 1000, minSteps: 500 }));
+    s.nextJob('w1');
+    for (let step = 5; step <= 200; step += 5) s.onLoss('t000', step, 2.3 * Math.exp(-step / 100));
+    expect(s.trial('t000')!.state).toBe('RUNNING');
+  });
+});
+
+describe('ASHA', () => {
+  it('runs the grid to a best rate near the true best with far fewer steps than the grid', () => {
+    const log = simulate(base(), curve, twoWorkers);
+    const s = log.scheduler;
+    expect(s.isDone()).toBe(true);
+    const { best, range } = s.outcome();
+    expect(best).not.toBeNull();
+    expect(Math.abs(Math.log10(best!.learningRate / 0.3))).toBeLessThan(0.5);
+    expect(range!.min).toBeLessThanOrEqual(best!.learningRate);
+    expect(range!.max).toBeGreaterThanOrEqual(best!.learningRate);
+    expect(s.stepsSpent()).toBeLessThan(s.fullGridSteps() / 3);
+    // Diverging rates were pruned as diverged, not as rung losers.
+    for (const t of s.allTrials().filter((t) => t.learningRate >= 5)) expect(t.reason).toBe('diverged');
+    expect(s.allTrials().filter((t) => t.state === 'COMPLETED').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('never leaves a free slot idle while it has a pending or promotable trial for it', () => {
+    for (const workers of [twoWorkers, [{ id: 'a', slots: 3 }], [{ id: 'a', slots: 2 }, { id: 'b', slots: 5 }]]) {
+      const log = simulate(base(), curve, workers);
+      expect(log.idleWithWork).toEqual([]);
+      expect(log.scheduler.isDone()).toBe(true);
+    }
+  });
+
+  it('promotes before the rung is full (asynchronously), top rungs first', () => {
+    const s = new SweepScheduler(base({ learningRates: logGrid(0.01, 1, 6) }));
+    const started = [0, 1, 2].map(() => s.nextJob('w1')!.trialId);
+    for (const id of started) s.onLoss(id, 25, 1);
+    s.onBudgetReached(started[0]!, 25, 0.5, 0.8);
+    s.onBudgetReached(started[1]!, 25, 0.7, 0.7);
+    s.onBudgetReached(started[2]!, 25, 0.9, 0.6);
+    // 3 of 6 at rung 0: quota floor(3/3) = 1, so the best is promoted now, ahead of pending rates.
+    expect(s.nextJob('w1')).toMatchObject({ type: 'resume', trialId: started[0], untilStep: 75 });
+    expect(s.nextJob('w1')).toMatchObject({ type: 'start' });
+    expect(s.decisions.find((d) => d.kind === 'promoted')!.evidence).toMatchObject({ rule: 'promotion', rung: 0, value: 0.5 });
+  });
+
+  it('starts rates spread over the grid, not smallest first', () => {
+    const s = new SweepScheduler(base());
+    const order = Array.from({ length: 16 }, () => {
+      const id = s.nextJob('w1')!.trialId;
+      return s.trial(id)!.index;
+    });
+    expect(order.slice(0, 4)).toEqual([0, 8, 4, 12]);
+    expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+  });
+
+  it('a paused trial that drops out of the top 1/η is no longer promoted', () => {
+    const s = new SweepScheduler(base({ learningRates: logGrid(0.01, 1, 6) }));
+    const first = [0, 1, 2].map(() => s.nextJob('w2')!.trialId);
+    for (const id of first) s.onLoss(id, 25, 1);
+    s.onBudgetReached(first[0]!, 25, 0.5, 0.8);
+    s.onBudgetReached(first[1]!, 25, 0.7, 0.7);
+    s.onBudgetReached(first[2]!, 25, 0.9, 0.6);
+    // first[0] holds its state on w2, but only w1 asks: nothing promotable there, pending rates start.
+    const later = [0, 1, 2].map(() => s.nextJob('w1')!);
+    expect(later.map((c) => c.type)).toEqual(['start', 'start', 'start']);
+    for (const c of later) {
+      s.onLoss(c.trialId, 25, 1);
+      s.onBudgetReached(c.trialId, 25, 0.1, 0.9);
+    }
+    // Three better trials arrived: first[0] ranks 4th of 6, quota 2 → pruned once the rung is final.
+    expect(s.trial(first[0]!)).toMatchObject({ state: 'PRUNED', reason: 'rung' });
+    expect(s.nextJob('w2')).toBeUndefined();
+  });
+
+  it('a rung with one peer still promotes it once the rung is final', () => {
+    const s = new SweepScheduler(base({ learningRates: [0.1, 5, 8] }));
+    s.nextJob('w1');
+    s.nextJob('w2');
+    s.nextJob('w3');
+    s.onLoss('t001', 5, NaN);
+    s.onLoss('t002', 5, NaN);
+    s.onLoss('t000', 25, 1.0);
+    s.onBudgetReached('t000', 25, 0.9, 0.7);
+    expect(s.nextJob('w1')).toMatchObject({ type: 'resume', trialId: 't000', untilStep: 75 });
+  });
+
+  it('breaks ties deterministically by the smaller rate', () => {
+    const s = new SweepScheduler(base({ learningRates: [0.1, 0.2, 0.3] }));
+    for (const id of ['t000', 't001', 't002']) {
+      s.nextJob('w1');
+      s.onLoss(id, 25, 1);
+    }
+    s.onBudgetReached('t002', 25, 0.5, 0.8);
+    s.onBudgetReached('t001', 25, 0.5, 0.8);
+    s.onBudgetReached('t000', 25, 0.5, 0.8);
+    expect(s.nextJob('w1')).toMatchObject({ type: 'resume', trialId: 't000' });
+    expect(s.trial('t001')!.state).toBe('PRUNED');
+  });
+
+  it('is deterministic: the same events give the same decisions', () => {
+    const a = simulate(base(), curve, twoWorkers);
+    const b = simulate(base(), curve, twoWorkers);
+    expect(b.scheduler.decisions).toEqual(a.scheduler.decisions);
+    expect(b.commands).toEqual(a.commands);
+  });
+});
+
+describe('synchronous SH', () => {
+  it('promotes only once the whole rung has reported', () => {
+    const s = new SweepScheduler(base({ strategy: 'sh', learningRates: logGrid(0.01, 1, 6) }));
+    const first = [0, 1, 2].map(() => s.nextJob('w1')!.trialId);
+    for (const id of first) {
+      s.onLoss(id, 25, 1);
+      s.onBudgetReached(id, 25, 0.5, 0.8);
+    }
+    // ASHA would promote now; SH starts the remaining rates and waits.
+    const rest = [0, 1, 2].map(() => s.nextJob('w1'));
+    expect(rest.map((c) => c?.type)).toEqual(['start', 'start', 'start']);
+    expect(s.nextJob('w1')).toBeUndefined();
+    for (const c of rest.slice(0, 2)) {
+      s.onLoss(c!.trialId, 25, 1);
+      s.onBudgetReached(c!.trialId, 25, 0.9, 0.5);
+    }
+    expect(s.nextJob('w1')).toBeUndefined(); // one trial of the rung still running
+    const last = rest[2]!.trialId;
+    s.onLoss(last, 25, 1);
+    s.onBudgetReached(last, 25, 0.4, 0.9);
+    const promoted = [s.nextJob('w1'), s.nextJob('w1')].map((c) => c?.trialId);
+    expect(promoted).toEqual([last, first[0]]);
+    expect(s.allTrials().filter((t) => t.reason === 'rung')).toHaveLength(4);
+  });
+
+  it('finishes a simulated sweep', () => {
+    const log = simulate(base({ strategy: 'sh' }), curve, twoWorkers);
+    expect(log.scheduler.isDone()).toBe(true);
+    expect(log.scheduler.outcome().best).not.toBeNull();
+  });
+});
+
+describe('grid (the full-budget baseline)', () => {
+  it('runs every rate to maxSteps without pruning, except NaN', () => {
+    const log = simulate(base({ strategy: 'grid' }), curve, twoWorkers);
+    const trials = log.scheduler.allTrials();
+    for (const t of trials) {
+      if (t.learningRate >= 5) expect(t).toMatchObject({ state: 'PRUNED', reason: 'diverged' });
+      else expect(t).toMatchObject({ state: 'COMPLETED', steps: 375 });
+    }
+    const diverging = trials.filter((t) => t.learningRate >= 5).reduce((n, t) => n + t.steps, 0);
+    expect(log.scheduler.stepsSpent()).toBe(375 * trials.filter((t) => t.state === 'COMPLETED').length + diverging);
+    expect(log.commands.every((c) => c.type === 'start' || c.type === 'release' || c.type === 'stop')).toBe(true);
+  });
+});
+
+describe('workers and cancellation', () => {
+  it('requeues the trials of a lost worker from scratch', () => {
+    const s = new SweepScheduler(base({ learningRates: [0.1, 0.2] }));
+    s.nextJob('w1');
+    s.nextJob('w2');
+    s.onLoss('t000', 10, 1);
+    s.onWorkerLost('w1');
+    expect(s.trial('t000')).toMatchObject({ state: 'PENDING', steps: 0, rung: -1 });
+    expect(s.decisions.at(-1)).toMatchObject({ kind: 'requeued', trialId: 't000' });
+    expect(s.nextJob('w2')).toMatchObject({ type: 'start', trialId: 't000', workerId: 'w2' });
+    expect(s.stepsSpent()).toBe(10);
+  });
+
+  it('cancel stops running trials, releases paused ones and leaves nothing to do', () => {
+    const s = new SweepScheduler(base({ learningRates: [0.1, 0.2, 0.3] }));
+    s.nextJob('w1');
+    s.nextJob('w2');
+    s.onLoss('t001', 25, 1);
+    s.onBudgetReached('t001', 25, 0.5, 0.9);
+    const cmds = s.cancel();
+    expect(cmds).toEqual([
+      { type: 'stop', trialId: 't000', workerId: 'w1' },
+      { type: 'release', trialId: 't001', workerId: 'w2' },
+    ]);
+    expect(s.allTrials().every((t) => t.state === 'CANCELLED')).toBe(true);
+    expect(s.nextJob('w1')).toBeUndefined();
+    expect(s.isDone()).toBe(true);
+  });
+
+  it('ignores reports for unknown, finished or stale steps', () => {
+    const s = new SweepScheduler(base({ learningRates: [0.1] }));
+    expect(s.onLoss('nope', 5, 1)).toEqual([]);
+    expect(s.onLoss('t000', 5, 1)).toEqual([]); // not started
+    s.nextJob('w1');
+    s.onLoss('t000', 10, 1);
+    s.onLoss('t000', 10, NaN); // a re-sent or stale report is not counted twice
+    expect(s.trial('t000')!.state).toBe('RUNNING');
+    expect(s.stepsSpent()).toBe(10);
+  });
+});
+
+describe('a sharper landscape', () => {
+  it('finds a narrow optimum with SH and ASHA alike', () => {
+    const narrow: SyntheticCurve = sgdLikeCurve({ best: 0.05, divergeAbove: 0.5 });
+    for (const strategy of ['asha', 'sh'] as const) {
+      const { best } = simulate(base({ strategy }), narrow, twoWorkers).scheduler.outcome();
+      expect(Math.abs(Math.log10(best!.learningRate / 0.05))).toBeLessThan(0.5);
+    }
+  });
+});

@@ -1,0 +1,607 @@
+import { promotionQuota, rankValue, rungBudgets } from './rungs.js';
+
+/**
+ * The decision core of one sweep: a deterministic state machine over the trials of a log-spaced
+ * grid. It does no I/O, reads no clock and draws no random number: events go in (a loss was
+ * reported, a trial reached its budget, a slot is free, a worker left), commands come out (start,
+ * resume, stop, release). Replaying the same events gives the same decisions.
+ *
+ * Trial lifecycle:
+ *   PENDING ──start──▶ RUNNING ──budget reached──▶ PAUSED ──promote──▶ RUNNING ... ──top rung──▶ COMPLETED
+ *   RUNNING ──divergence / stagnation──▶ PRUNED (stop)       PAUSED ──rung final, not in top 1/η──▶ PRUNED (release)
+ *   RUNNING | PAUSED ──worker lost──▶ PENDING (restarted from step 0)     any live ──cancel──▶ CANCELLED
+ */
+
+export type Strategy = 'asha' | 'sh' | 'grid';
+export type TrialState = 'PENDING' | 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'PRUNED' | 'FAILED' | 'CANCELLED';
+export type PruneReason = 'diverged' | 'stagnant' | 'rung';
+export type DecisionKind = 'started' | 'paused' | 'promoted' | 'pruned' | 'completed' | 'failed' | 'cancelled' | 'requeued';
+
+export interface SchedulerConfig {
+  strategy: Strategy;
+  /** Ascending. Trial i trains at learningRates[i]. */
+  learningRates: readonly number[];
+  minSteps: number;
+  maxSteps: number;
+  reductionFactor: number;
+  divergenceFactor: number;
+  stagnation: { windowSteps: number; minRelImprovement: number };
+  /** EMA factor applied per loss report (each report is already the mean of its window). */
+  smoothing?: number;
+}
+
+export interface Peer {
+  trialId: string;
+  learningRate: number;
+  value: number;
+}
+
+export interface Evidence {
+  rule: 'non-finite' | 'divergence' | 'ordered-grid' | 'stagnation' | 'rung' | 'promotion' | 'budget' | 'worker-lost' | 'error' | 'cancel' | 'start';
+  value: number;
+  cutoff: number;
+  rung: number;
+  step: number;
+  peers: Peer[];
+}
+
+export interface Decision {
+  sequence: number;
+  trialId: string;
+  kind: DecisionKind;
+  reason?: PruneReason;
+  summary: string;
+  evidence: Evidence;
+}
+
+export type Command =
+  | { type: 'start'; trialId: string; workerId: string; learningRate: number; untilStep: number }
+  | { type: 'resume'; trialId: string; workerId: string; learningRate: number; untilStep: number }
+  /** Stop a running trial at its next step and free it. */
+  | { type: 'stop'; trialId: string; workerId: string }
+  /** Free the kept state of a paused trial. */
+  | { type: 'release'; trialId: string; workerId: string };
+
+export interface TrialView {
+  trialId: string;
+  index: number;
+  learningRate: number;
+  state: TrialState;
+  reason?: PruneReason;
+  steps: number;
+  /** Smoothed training loss (NaN once it diverged to NaN or before any report). */
+  loss: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  workerId?: string;
+  /** Highest rung reached, -1 before the first. */
+  rung: number;
+  /** Validation loss at each rung reached (null where skipped). */
+  rungValues: (number | null)[];
+}
+
+interface Trial {
+  id: string;
+  index: number;
+  learningRate: number;
+  state: TrialState;
+  reason?: PruneReason;
+  steps: number;
+  /** Budget the trial is running (or will run) towards. */
+  target: number;
+  rung: number;
+  workerId?: string;
+  ema: number;
+  emaCount: number;
+  smoothed: number;
+  lastFiniteSmoothed: number;
+  best: number;
+  /** Smoothed loss by step, for the stagnation window and the ordered-grid comparison. */
+  history: { step: number; smoothed: number }[];
+  /** Validation loss and accuracy recorded at each rung reached. */
+  rungValues: (number | undefined)[];
+  rungAccuracies: (number | undefined)[];
+  promotedFrom: Set<number>;
+  promotionDue: boolean;
+  valLoss?: number;
+  valAccuracy?: number;
+  stepsSpent: number;
+  failures: number;
+}
+
+export interface Outcome {
+  best: { trialId: string; learningRate: number; valLoss: number; valAccuracy: number } | null;
+  /** Learning rates that survived the first cut (promoted at least once, never diverged or stagnant). */
+  range: { min: number; max: number } | null;
+}
+
+const DEFAULT_SMOOTHING = 0.5;
+
+export class SweepScheduler {
+  readonly rungs: readonly number[];
+  readonly decisions: Decision[] = [];
+  private readonly trials: Trial[];
+  private readonly byId = new Map<string, Trial>();
+  /** Divergence points: at `step`, the trial at `learningRate` had smoothed loss `loss` and diverged. */
+  private readonly divergences: { trialId: string; learningRate: number; step: number; loss: number }[] = [];
+  private cancelled = false;
+  /** Order in which pending rates start: spread over the grid, so early rungs compare far-apart rates. */
+  private readonly startOrder: number[];
+
+  constructor(
+    readonly config: SchedulerConfig,
+    trialIds: readonly string[] = config.learningRates.map((_, i) => `t${String(i).padStart(3, '0')}`),
+  ) {
+    if (trialIds.length !== config.learningRates.length) throw new RangeError('one trial id per learning rate');
+    for (let i = 1; i < config.learningRates.length; i++) {
+      if (!(config.learningRates[i]! > config.learningRates[i - 1]!)) throw new RangeError('learning rates must be strictly ascending');
+    }
+    this.rungs = config.strategy === 'grid' ? [config.maxSteps] : rungBudgets(config.minSteps, config.maxSteps, config.reductionFactor);
+    this.trials = config.learningRates.map((learningRate, index) => ({
+      id: trialIds[index]!,
+      index,
+      learningRate,
+      state: 'PENDING',
+      steps: 0,
+      target: this.rungs[0]!,
+      rung: -1,
+      ema: 0,
+      emaCount: 0,
+      smoothed: NaN,
+      lastFiniteSmoothed: NaN,
+      best: Infinity,
+      history: [],
+      rungValues: [],
+      rungAccuracies: [],
+      promotedFrom: new Set(),
+      promotionDue: false,
+      stepsSpent: 0,
+      failures: 0,
+    }));
+    for (const t of this.trials) this.byId.set(t.id, t);
+    this.startOrder = spreadOrder(this.trials.length);
+  }
+
+  // ── queries ────────────────────────────────────────────────────────────────────────────────
+
+  trial(trialId: string): TrialView | undefined {
+    const t = this.byId.get(trialId);
+    return t && this.view(t);
+  }
+
+  allTrials(): TrialView[] {
+    return this.trials.map((t) => this.view(t));
+  }
+
+  private view(t: Trial): TrialView {
+    return {
+      trialId: t.id,
+      index: t.index,
+      learningRate: t.learningRate,
+      state: t.state,
+      ...(t.reason ? { reason: t.reason } : {}),
+      steps: t.steps,
+      loss: t.smoothed,
+      ...(t.valLoss !== undefined ? { valLoss: t.valLoss } : {}),
+      ...(t.valAccuracy !== undefined ? { valAccuracy: t.valAccuracy } : {}),
+      ...(t.workerId ? { workerId: t.workerId } : {}),
+      rung: t.rung,
+      rungValues: Array.from(t.rungValues, (v) => v ?? null),
+    };
+  }
+
+  /** Steps trained by all trials, restarts included. */
+  stepsSpent(): number {
+    return this.trials.reduce((n, t) => n + t.stepsSpent, 0);
+  }
+
+  fullGridSteps(): number {
+    return this.trials.length * this.config.maxSteps;
+  }
+
+  /** True when no trial is pending, running or paused. */
+  isDone(): boolean {
+    return this.trials.every((t) => t.state !== 'PENDING' && t.state !== 'RUNNING' && t.state !== 'PAUSED');
+  }
+
+  /** Whether this sweep has work for a free slot on `workerId` (without taking it). */
+  hasWork(workerId: string): boolean {
+    return this.pickJob(workerId) !== undefined;
+  }
+
+  // ── events ─────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A free slot on `workerId` asks for work. ASHA: the best promotable paused trial whose state
+   * this worker holds (top rungs first), else the next pending rate. SH: promotions only once a
+   * rung is complete. Grid: pending rates only.
+   */
+  nextJob(workerId: string): Command | undefined {
+    const job = this.pickJob(workerId);
+    if (!job) return undefined;
+    const { trial: t, promotion } = job;
+    if (promotion) {
+      const fromRung = t.rung;
+      t.promotedFrom.add(fromRung);
+      t.promotionDue = false;
+      t.target = this.rungs[fromRung + 1]!;
+      t.state = 'RUNNING';
+      const peers = this.rankedAt(fromRung);
+      this.decide(t, 'promoted', undefined, `lr ${fmt(t.learningRate)} promoted from rung ${fromRung} (${this.rungs[fromRung]} steps) to ${t.target} steps: val loss ${fmt(t.rungValues[fromRung])} ranks ${peers.findIndex((p) => p.trialId === t.id) + 1} of ${peers.length}`, {
+        rule: 'promotion',
+        value: t.rungValues[fromRung] ?? NaN,
+        cutoff: this.cutoffAt(fromRung),
+        rung: fromRung,
+        step: t.steps,
+        peers,
+      });
+      return { type: 'resume', trialId: t.id, workerId, learningRate: t.learningRate, untilStep: t.target };
+    }
+    t.state = 'RUNNING';
+    t.workerId = workerId;
+    t.target = this.rungs[0]!;
+    this.decide(t, 'started', undefined, `lr ${fmt(t.learningRate)} started on ${workerId} towards ${t.target} steps`, {
+      rule: 'start',
+      value: t.learningRate,
+      cutoff: NaN,
+      rung: 0,
+      step: 0,
+      peers: [],
+    });
+    return { type: 'start', trialId: t.id, workerId, learningRate: t.learningRate, untilStep: t.target };
+  }
+
+  private pickJob(workerId: string): { trial: Trial; promotion: boolean } | undefined {
+    if (this.cancelled) return undefined;
+    if (this.config.strategy !== 'grid') {
+      for (let k = this.rungs.length - 2; k >= 0; k--) {
+        const promotable = this.trials
+          .filter((t) => t.state === 'PAUSED' && t.rung === k && t.workerId === workerId && t.promotionDue)
+          .sort((a, b) => compareRank(a, b, k));
+        if (promotable[0]) return { trial: promotable[0], promotion: true };
+      }
+    }
+    for (const index of this.startOrder) {
+      const t = this.trials[index]!;
+      if (t.state === 'PENDING') return { trial: t, promotion: false };
+    }
+    return undefined;
+  }
+
+  /**
+   * A loss report: the mean training loss of the steps since the last report. Divergence is judged
+   * at once (not at the next rung), then the ordered grid, then stagnation. Returns stop commands.
+   */
+  onLoss(trialId: string, step: number, loss: number): Command[] {
+    const t = this.byId.get(trialId);
+    if (!t || t.state !== 'RUNNING' || step <= t.steps) return [];
+    this.account(t, step);
+    const beta = this.config.smoothing ?? DEFAULT_SMOOTHING;
+    if (Number.isFinite(loss)) {
+      t.ema = beta * t.ema + (1 - beta) * loss;
+      t.emaCount += 1;
+      t.smoothed = t.ema / (1 - beta ** t.emaCount);
+      t.lastFiniteSmoothed = t.smoothed;
+      t.history.push({ step, smoothed: t.smoothed });
+    } else {
+      t.smoothed = NaN;
+    }
+    const commands: Command[] = [];
+    if (this.config.strategy === 'grid') {
+      // The full-budget baseline prunes nothing, but a NaN trial has nothing left to learn.
+      if (!Number.isFinite(loss)) this.prune(t, 'diverged', `lr ${fmt(t.learningRate)} stopped at step ${step}: loss is ${loss}`, this.evidence('non-finite', loss, NaN, t), commands);
+      return commands;
+    }
+    if (!Number.isFinite(loss)) {
+      this.diverge(t, step, `lr ${fmt(t.learningRate)} diverged at step ${step}: loss is ${loss}`, this.evidence('non-finite', loss, NaN, t), commands);
+      this.settle(commands);
+      return commands;
+    }
+    const limit = this.config.divergenceFactor * Math.min(t.best, t.history[0]!.smoothed);
+    if (t.smoothed > limit) {
+      this.diverge(
+        t,
+        step,
+        `lr ${fmt(t.learningRate)} diverged at step ${step}: smoothed loss ${fmt(t.smoothed)} > ${this.config.divergenceFactor} × best ${fmt(limit / this.config.divergenceFactor)}`,
+        this.evidence('divergence', t.smoothed, limit, t),
+        commands,
+      );
+      this.settle(commands);
+      return commands;
+    }
+    t.best = Math.min(t.best, t.smoothed);
+    this.applyOrderedGrid(t, step, commands);
+    if (t.state === 'RUNNING') this.checkStagnation(t, step, commands);
+    if (t.state !== 'RUNNING') this.settle(commands);
+    return commands;
+  }
+
+  /**
+   * A trial trained to its budget and evaluated: it pauses at the rung (or completes at the top
+   * rung). Rung decisions follow: promotions become due, complete rungs prune their rest.
+   */
+  onBudgetReached(trialId: string, step: number, valLoss: number, valAccuracy: number): Command[] {
+    const t = this.byId.get(trialId);
+    if (!t || t.state !== 'RUNNING') return [];
+    this.account(t, step);
+    const rung = this.rungs.indexOf(t.target);
+    t.rung = rung;
+    t.rungValues[rung] = valLoss;
+    t.rungAccuracies[rung] = valAccuracy;
+    t.valLoss = valLoss;
+    t.valAccuracy = valAccuracy;
+    const commands: Command[] = [];
+    if (!Number.isFinite(valLoss)) {
+      this.diverge(t, step, `lr ${fmt(t.learningRate)} diverged: validation loss is ${valLoss} at step ${step}`, this.evidence('non-finite', valLoss, NaN, t), commands);
+      this.settle(commands);
+      return commands;
+    }
+    if (rung === this.rungs.length - 1) {
+      t.state = 'COMPLETED';
+      this.decide(t, 'completed', undefined, `lr ${fmt(t.learningRate)} completed ${step} steps: val loss ${fmt(valLoss)}, accuracy ${(valAccuracy * 100).toFixed(1)}%`, {
+        ...this.evidence('budget', valLoss, NaN, t),
+        rung,
+      });
+      // A completed trial keeps nothing on its worker.
+      if (t.workerId) commands.push({ type: 'release', trialId: t.id, workerId: t.workerId });
+    } else {
+      t.state = 'PAUSED';
+      this.decide(t, 'paused', undefined, `lr ${fmt(t.learningRate)} reached rung ${rung} (${step} steps): val loss ${fmt(valLoss)}`, { ...this.evidence('budget', valLoss, NaN, t), rung });
+    }
+    this.settle(commands);
+    return commands;
+  }
+
+  /** The worker reported the trial failed (an exception, not a divergence). */
+  onTrialFailed(trialId: string, error: string): Command[] {
+    const t = this.byId.get(trialId);
+    if (!t || (t.state !== 'RUNNING' && t.state !== 'PAUSED')) return [];
+    t.state = 'FAILED';
+    t.failures += 1;
+    this.decide(t, 'failed', undefined, `lr ${fmt(t.learningRate)} failed: ${error}`, this.evidence('error', NaN, NaN, t));
+    const commands: Command[] = [];
+    this.settle(commands);
+    return commands;
+  }
+
+  /** A worker is gone: its running and paused trials start again from scratch elsewhere. */
+  onWorkerLost(workerId: string): Command[] {
+    for (const t of this.trials) {
+      if (t.workerId !== workerId || (t.state !== 'RUNNING' && t.state !== 'PAUSED')) continue;
+      this.decide(t, 'requeued', undefined, `lr ${fmt(t.learningRate)} requeued: worker ${workerId} left at step ${t.steps}`, this.evidence('worker-lost', t.steps, NaN, t));
+      Object.assign(t, {
+        state: 'PENDING' as const,
+        steps: 0,
+        target: this.rungs[0]!,
+        rung: -1,
+        workerId: undefined,
+        ema: 0,
+        emaCount: 0,
+        smoothed: NaN,
+        lastFiniteSmoothed: NaN,
+        best: Infinity,
+        history: [],
+        rungValues: [],
+        rungAccuracies: [],
+        promotedFrom: new Set<number>(),
+        promotionDue: false,
+        valLoss: undefined,
+        valAccuracy: undefined,
+      });
+    }
+    const commands: Command[] = [];
+    this.settle(commands);
+    return commands;
+  }
+
+  /** Cancels every live trial. */
+  cancel(): Command[] {
+    this.cancelled = true;
+    const commands: Command[] = [];
+    for (const t of this.trials) {
+      if (t.state === 'RUNNING' && t.workerId) commands.push({ type: 'stop', trialId: t.id, workerId: t.workerId });
+      if (t.state === 'PAUSED' && t.workerId) commands.push({ type: 'release', trialId: t.id, workerId: t.workerId });
+      if (t.state === 'PENDING' || t.state === 'RUNNING' || t.state === 'PAUSED') {
+        t.state = 'CANCELLED';
+        this.decide(t, 'cancelled', undefined, `lr ${fmt(t.learningRate)} cancelled at step ${t.steps}`, this.evidence('cancel', t.steps, NaN, t));
+      }
+    }
+    return commands;
+  }
+
+  // ── outcome ────────────────────────────────────────────────────────────────────────────────
+
+  outcome(): Outcome {
+    // Best: the lowest validation loss at the deepest rung any live-ranked trial reached.
+    let best: Outcome['best'] = null;
+    for (let k = this.rungs.length - 1; k >= 0 && !best; k--) {
+      const ranked = this.trials
+        .filter((t) => t.rungValues[k] !== undefined && t.reason !== 'diverged' && Number.isFinite(t.rungValues[k]))
+        .sort((a, b) => compareRank(a, b, k));
+      const top = ranked[0];
+      if (top) best = { trialId: top.id, learningRate: top.learningRate, valLoss: top.rungValues[k]!, valAccuracy: top.rungAccuracies[k] ?? NaN };
+    }
+    const survivors =
+      this.config.strategy === 'grid'
+        ? this.trials
+            .filter((t) => t.state === 'COMPLETED')
+            .sort((a, b) => compareRank(a, b, 0))
+            .slice(0, promotionQuota(this.trials.filter((t) => t.state === 'COMPLETED').length, this.config.reductionFactor, true))
+        : this.trials.filter((t) => t.promotedFrom.size > 0 && t.reason !== 'diverged' && t.reason !== 'stagnant');
+    const rates = (survivors.length > 0 ? survivors : best ? [this.byId.get(best.trialId)!] : []).map((t) => t.learningRate);
+    return { best, range: rates.length > 0 ? { min: Math.min(...rates), max: Math.max(...rates) } : null };
+  }
+
+  // ── rules ──────────────────────────────────────────────────────────────────────────────────
+
+  private account(t: Trial, step: number): void {
+    t.stepsSpent += Math.max(0, step - t.steps);
+    t.steps = Math.max(t.steps, step);
+  }
+
+  private diverge(t: Trial, step: number, summary: string, evidence: Evidence, commands: Command[]): void {
+    const loss = Number.isFinite(t.lastFiniteSmoothed) ? Math.max(t.lastFiniteSmoothed, Number.isFinite(t.smoothed) ? t.smoothed : -Infinity) : Infinity;
+    this.prune(t, 'diverged', summary, evidence, commands);
+    this.divergences.push({ trialId: t.id, learningRate: t.learningRate, step, loss });
+    // Larger rates already past this step that do no better are pruned with it.
+    for (const other of this.trials) {
+      if (other.learningRate > t.learningRate && other.state === 'RUNNING' && other.steps >= step) this.applyOrderedGrid(other, other.steps, commands);
+    }
+  }
+
+  /**
+   * The ordered grid: a rate is a point on a line. A larger rate than one that diverged, doing no
+   * better at the step where it diverged, goes with it.
+   */
+  private applyOrderedGrid(t: Trial, step: number, commands: Command[]): void {
+    for (const d of this.divergences) {
+      if (!(d.learningRate < t.learningRate) || step < d.step || t.state !== 'RUNNING') continue;
+      const at = smoothedAt(t.history, d.step);
+      if (at === undefined) continue;
+      if (!(at < d.loss)) {
+        this.prune(
+          t,
+          'diverged',
+          `lr ${fmt(t.learningRate)} pruned with lr ${fmt(d.learningRate)}, which diverged at step ${d.step}: smoothed loss ${fmt(at)} is no better than its ${fmt(d.loss)}`,
+          { ...this.evidence('ordered-grid', at, d.loss, t), step: d.step, peers: [{ trialId: d.trialId, learningRate: d.learningRate, value: d.loss }] },
+          commands,
+        );
+        return;
+      }
+    }
+  }
+
+  private checkStagnation(t: Trial, step: number, commands: Command[]): void {
+    const { windowSteps, minRelImprovement } = this.config.stagnation;
+    if (step < windowSteps) return;
+    const before = smoothedAt(t.history, step - windowSteps);
+    if (before === undefined) return;
+    const improvement = (before - t.smoothed) / Math.abs(before);
+    if (improvement < minRelImprovement) {
+      this.prune(
+        t,
+        'stagnant',
+        `lr ${fmt(t.learningRate)} stagnant at step ${step}: smoothed loss improved ${(improvement * 100).toFixed(2)}% over ${windowSteps} steps (< ${(minRelImprovement * 100).toFixed(2)}%)`,
+        this.evidence('stagnation', improvement, minRelImprovement, t),
+        commands,
+      );
+    }
+  }
+
+  private prune(t: Trial, reason: PruneReason, summary: string, evidence: Evidence, commands: Command[]): void {
+    if (t.workerId && t.state === 'RUNNING') commands.push({ type: 'stop', trialId: t.id, workerId: t.workerId });
+    if (t.workerId && t.state === 'PAUSED') commands.push({ type: 'release', trialId: t.id, workerId: t.workerId });
+    t.state = 'PRUNED';
+    t.reason = reason;
+    t.promotionDue = false;
+    this.decide(t, 'pruned', reason, summary, evidence);
+  }
+
+  /** Trials that recorded a value at rung k, best first (diverged and non-finite last). */
+  private rankedAt(k: number): Peer[] {
+    return this.trials
+      .filter((t) => t.rungValues[k] !== undefined)
+      .sort((a, b) => compareRank(a, b, k))
+      .map((t) => ({ trialId: t.id, learningRate: t.learningRate, value: rankValue(t.rungValues[k], t.reason === 'diverged') }));
+  }
+
+  private cutoffAt(k: number): number {
+    const ranked = this.rankedAt(k);
+    const quota = promotionQuota(ranked.length, this.config.reductionFactor, this.rungIsFinal(k));
+    return quota > 0 ? ranked[quota - 1]!.value : -Infinity;
+  }
+
+  /**
+   * Rung k is final when nothing more can arrive at it: no pending trial, nothing running towards
+   * it or below, no due promotion from below, and every lower rung final.
+   */
+  private rungIsFinal(k: number): boolean {
+    if (this.trials.some((t) => t.state === 'PENDING')) return false;
+    for (const t of this.trials) {
+      if (t.state === 'RUNNING' && this.rungs.indexOf(t.target) <= k) return false;
+      if (t.state === 'PAUSED' && t.rung < k && (t.promotionDue || !this.rungIsFinal(t.rung))) return false;
+    }
+    return true;
+  }
+
+  /** Marks due promotions and prunes what complete rungs leave behind, bottom-up. */
+  private settle(commands: Command[]): void {
+    if (this.config.strategy === 'grid' || this.cancelled) return;
+    for (let k = 0; k < this.rungs.length - 1; k++) {
+      const final = this.rungIsFinal(k);
+      // Synchronous halving decides only on complete rungs; ASHA as soon as a trial is in the top 1/η.
+      if (this.config.strategy === 'sh' && !final) break;
+      const ranked = this.trials.filter((t) => t.rungValues[k] !== undefined).sort((a, b) => compareRank(a, b, k));
+      const quota = promotionQuota(ranked.length, this.config.reductionFactor, final);
+      ranked.forEach((t, position) => {
+        if (t.state !== 'PAUSED' || t.rung !== k) return;
+        // Re-judged every time: a trial due earlier can drop out of the top 1/η as the rung fills.
+        t.promotionDue = position < quota;
+        if (!t.promotionDue && final) {
+          const peers = this.rankedAt(k);
+          this.prune(t, 'rung', `lr ${fmt(t.learningRate)} stopped at rung ${k} (${this.rungs[k]} steps): val loss ${fmt(t.rungValues[k])} ranks ${position + 1} of ${ranked.length}, only the top ${quota} go on`, {
+            rule: 'rung',
+            value: rankValue(t.rungValues[k], false),
+            cutoff: quota > 0 ? peers[quota - 1]!.value : -Infinity,
+            rung: k,
+            step: t.steps,
+            peers,
+          }, commands);
+        }
+      });
+    }
+  }
+
+  private evidence(rule: Evidence['rule'], value: number, cutoff: number, t: Trial): Evidence {
+    return { rule, value, cutoff, rung: Math.max(0, this.rungs.indexOf(t.target)), step: t.steps, peers: [] };
+  }
+
+  private decide(t: Trial, kind: DecisionKind, reason: PruneReason | undefined, summary: string, evidence: Evidence): void {
+    this.decisions.push({ sequence: this.decisions.length + 1, trialId: t.id, kind, ...(reason ? { reason } : {}), summary, evidence });
+  }
+}
+
+/** Ranks by the value at rung k (non-finite and diverged last), ties by the smaller rate. */
+function compareRank(a: Trial, b: Trial, k: number): number {
+  const va = rankValue(a.rungValues[k], a.reason === 'diverged');
+  const vb = rankValue(b.rungValues[k], b.reason === 'diverged');
+  if (va !== vb) return va < vb ? -1 : 1;
+  return a.index - b.index;
+}
+
+/**
+ * 0..n−1 in van der Corput order (0, n/2, n/4, 3n/4, ...): every prefix covers the grid evenly.
+ * ASHA judges a rung while it fills; starting the rates in grid order would fill the first rungs
+ * with the smallest rates only, and promote them for lack of competition.
+ */
+export function spreadOrder(n: number): number[] {
+  const order: number[] = [];
+  const seen = new Set<number>();
+  const bits = Math.max(1, Math.ceil(Math.log2(Math.max(2, n))));
+  for (let i = 0; i < 1 << bits; i++) {
+    let reversed = 0;
+    for (let b = 0; b < bits; b++) if (i & (1 << b)) reversed |= 1 << (bits - 1 - b);
+    const index = Math.floor((reversed / (1 << bits)) * n);
+    if (!seen.has(index)) {
+      seen.add(index);
+      order.push(index);
+    }
+  }
+  for (let i = 0; i < n; i++) if (!seen.has(i)) order.push(i);
+  return order;
+}
+
+/** The smoothed loss at the last report at or before `step`. */
+function smoothedAt(history: readonly { step: number; smoothed: number }[], step: number): number | undefined {
+  let found: number | undefined;
+  for (const h of history) {
+    if (h.step > step) break;
+    found = h.smoothed;
+  }
+  return found;
+}
+
+function fmt(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return String(n);
+  return Math.abs(n) >= 0.01 && Math.abs(n) < 1000 ? Number(n.toPrecision(3)).toString() : n.toExponential(2);
+}
