@@ -3,15 +3,24 @@
  * so the same seed gives the same split and the same batches on every machine.
  */
 export class SeededRandom {
-  private state: number;
+  private state_: number;
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
+    this.state_ = seed >>> 0 || 0x9e3779b9;
+  }
+
+  /** The generator's whole state, to resume the same sequence later (checkpoints). */
+  get state(): number {
+    return this.state_;
+  }
+
+  set state(value: number) {
+    this.state_ = value >>> 0;
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
+    this.state_ = (this.state_ + 0x6d2b79f5) >>> 0;
+    let t = this.state_;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

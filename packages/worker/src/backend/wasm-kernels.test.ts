@@ -69,7 +69,7 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
 }
 
 /** Runs `fn` on cpu and on wasm and asserts the outputs match to 1e-4 relative. */
-async function expectSameOnBoth(fn: () => Tensor[]): Promise<Result> {
+async function expectSameOnBoth(fn: () => Tensor[], { allZero = false } = {}): Promise<Result> {
   const cpu = await run('cpu', fn);
   const wasm = await run('wasm', fn);
   expect(wasm.shapes).toEqual(cpu.shapes);
@@ -78,7 +78,7 @@ async function expectSameOnBoth(fn: () => Tensor[]): Promise<Result> {
     expect(actual.length).toBe(expected.length);
     expect(relativeError(actual, expected)).toBeLessThan(1e-4);
     // Gradients of random data are not all zero; guard against trivially passing.
-    expect(expected.some((v) => v !== 0)).toBe(true);
+    expect(expected.some((v) => v !== 0)).toBe(!allZero);
   });
   return wasm;
 }
@@ -88,8 +88,8 @@ function weightedSum(y: Tensor, seed: number): Tensor {
   return tf.sum(tf.mul(y, randn(y.shape, seed)));
 }
 
-function runKernel(name: string, inputs: Record<string, Tensor>, attrs: NamedAttrMap): Tensor {
-  return tf.engine().runKernel(name, inputs, attrs) as Tensor;
+function runKernel(name: string, inputs: Record<string, Tensor>, attrs: object): Tensor {
+  return tf.engine().runKernel<Tensor>(name, inputs, attrs as NamedAttrMap);
 }
 
 beforeAll(async () => {
@@ -126,7 +126,7 @@ describe('Conv2DBackpropFilter on wasm', () => {
       await expectSameOnBoth(() => {
         const x = randn(c.x, 10 + i);
         const f = randn(c.f, 20 + i);
-        const loss = (xx: Tensor, ff: Tensor) => weightedSum(tf.conv2d(xx as Tensor4D, ff as Tensor4D, c.strides, c.pad as 'same'), 30 + i);
+        const loss = (xx: Tensor, ff: Tensor) => weightedSum(tf.conv2d(xx as Tensor4D, ff as Tensor4D, c.strides, c.pad), 30 + i);
         const [dx, df] = tf.grads(loss)([x, f]);
         return [dx!, df!];
       });
@@ -154,6 +154,51 @@ describe('Conv2DBackpropFilter on wasm', () => {
       });
     });
   }
+
+  it('matches cpu when every window lies in the padding (all-zero gradient)', async () => {
+    await expectSameOnBoth(
+      () => {
+        const x = randn([1, 2, 3, 1], 8);
+        const attrs = { strides: 12, pad: [[0, 0], [10, 0], [0, 0], [0, 0]], dataFormat: 'NHWC', filterShape: [1, 1, 1, 2] };
+        const dy = randn([1, 1, 1, 2], 9);
+        return [runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs)];
+      },
+      { allZero: true },
+    );
+  });
+
+  it('matches cpu for an MNIST-sized batch', async () => {
+    await expectSameOnBoth(() => {
+      const x = randn([8, 28, 28, 1], 11);
+      const f = randn([3, 3, 1, 8], 12);
+      return [tf.grad((ff: Tensor) => weightedSum(tf.conv2d(x as Tensor4D, ff as Tensor4D, 1, 'same'), 13))(f)];
+    });
+  });
+
+  it('accepts bare TensorInfo inputs without copying, freeing or leaking them', async () => {
+    await tf.setBackend('wasm');
+    const x = randn([2, 7, 7, 3], 14);
+    const dy = randn([2, 4, 4, 5], 15);
+    const expected = tf.tidy(() =>
+      runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 5] }).dataSync(),
+    );
+    const tensorsBefore = tf.memory().numTensors;
+    const dataIdsBefore = tf.backend().numDataIds();
+    const config = tf.getKernel(tf.Conv2DBackpropFilter, 'wasm');
+    const out = tf.tidy(() => {
+      const inputs = { x: { dataId: x.dataId, shape: x.shape, dtype: x.dtype }, dy: { dataId: dy.dataId, shape: dy.shape, dtype: dy.dtype } };
+      const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 5] };
+      return config.kernelFunc({ inputs, backend: tf.backend(), attrs }) as unknown as Tensor;
+    });
+    expect(relativeError(Float32Array.from(out.dataSync()), Float32Array.from(expected))).toBe(0);
+    out.dispose();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(tf.backend().numDataIds()).toBe(dataIdsBefore);
+    // The inputs are still alive and intact.
+    expect(x.dataSync()[0]).toBe(normals(1, 14)[0]);
+    expect(Array.from(dy.dataSync().slice(0, 3))).toEqual(Array.from(normals(3, 15)));
+    tf.dispose([x, dy]);
+  });
 
   it('matches cpu for NCHW data', async () => {
     await expectSameOnBoth(() => {
@@ -237,6 +282,29 @@ describe('DepthwiseConv2dNativeBackpropInput / BackpropFilter on wasm', () => {
         const loss = (xx: Tensor, ff: Tensor) => weightedSum(tf.depthwiseConv2d(xx as Tensor4D, ff as Tensor4D, c.strides, c.pad), 60 + i);
         const [dx, df] = tf.grads(loss)([x, f]);
         return [dx!, df!];
+      });
+    });
+  }
+
+  const direct: { name: string; pad: Pad; strides: number; dimRoundingMode?: 'floor' | 'round' | 'ceil' }[] = [
+    { name: 'explicit padding', pad: [[0, 0], [2, 1], [0, 2], [0, 0]], strides: 2 },
+    { name: 'numeric padding, ceil', pad: 1, strides: 2, dimRoundingMode: 'ceil' },
+    { name: 'numeric padding, round', pad: 2, strides: 3, dimRoundingMode: 'round' },
+  ];
+  for (const c of direct) {
+    it(`kernels match cpu with ${c.name}`, async () => {
+      await expectSameOnBoth(() => {
+        const xShape: [number, number, number, number] = [2, 8, 9, 3];
+        const filterShape: [number, number, number, number] = [3, 3, 3, 2];
+        const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, c.strides, 1, c.pad, c.dimRoundingMode, true);
+        const x = randn(xShape, 70);
+        const f = randn(filterShape, 71);
+        const dy = randn(info.outShape, 72);
+        const attrs = { strides: c.strides, dilations: 1, pad: c.pad, dimRoundingMode: c.dimRoundingMode };
+        return [
+          runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: f }, { ...attrs, inputShape: xShape }),
+          runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy }, { ...attrs, filterShape }),
+        ];
       });
     });
   }

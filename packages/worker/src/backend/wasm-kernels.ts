@@ -20,9 +20,8 @@ import type {
   KernelFunc,
   NamedAttrMap,
   NamedTensorInfoMap,
+  Rank,
   Tensor,
-  Tensor2D,
-  Tensor3D,
   Tensor4D,
   TensorInfo,
   UnsortedSegmentSumAttrs,
@@ -40,12 +39,6 @@ export const WASM_GRADIENT_KERNEL_NAMES = [
   tf.DepthwiseConv2dNativeBackpropInput,
   tf.UnsortedSegmentSum,
 ] as const;
-
-/**
- * Largest number of elements of the stacked-patches tensor built at once by the filter-gradient
- * kernels (16M floats = 64 MiB); larger problems are done in groups of filter taps.
- */
-const MAX_PATCH_ELEMENTS = 1 << 24;
 
 type Shape4 = [number, number, number, number];
 type Pads = [number, number];
@@ -74,16 +67,20 @@ function asTensor<T extends Tensor>(info: TensorInfo, backend: KernelBackend): T
   return tf.engine().makeTensorFromTensorInfo(info, backend) as T;
 }
 
-/** Pads (positive amounts) or crops (negative amounts) axes 1 and 2 of an NHWC tensor. */
+/**
+ * Pads (positive amounts, with zeros) or crops (negative amounts) axes 1 and 2 of a rank-4
+ * tensor: the result has h + top + bottom rows and w + left + right columns.
+ */
 function padOrCrop4(x: Tensor4D, [top, bottom]: Pads, [left, right]: Pads): Tensor4D {
   const [n, h, w, c] = x.shape;
+  const keptH = h - Math.max(0, -top) - Math.max(0, -bottom);
+  const keptW = w - Math.max(0, -left) - Math.max(0, -right);
+  if (keptH <= 0 || keptW <= 0) {
+    return tf.zeros([n, Math.max(0, h + top + bottom), Math.max(0, w + left + right), c], x.dtype);
+  }
   let out = x;
-  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-    const t = Math.max(0, -top);
-    const l = Math.max(0, -left);
-    const hh = h - t - Math.max(0, -bottom);
-    const ww = w - l - Math.max(0, -right);
-    out = tf.slice(out, [0, t, l, 0], [n, Math.max(0, hh), Math.max(0, ww), c]);
+  if (keptH < h || keptW < w) {
+    out = tf.slice(out, [0, Math.max(0, -top), Math.max(0, -left), 0], [n, keptH, keptW, c]);
   }
   if (top > 0 || bottom > 0 || left > 0 || right > 0) {
     out = tf.pad(out, [
@@ -96,68 +93,18 @@ function padOrCrop4(x: Tensor4D, [top, bottom]: Pads, [left, right]: Pads): Tens
   return out;
 }
 
-interface TapGeometry {
-  outHeight: number;
-  outWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  dilationHeight: number;
-  dilationWidth: number;
-}
-
 /**
- * Pads/crops NHWC `x` so that the window of output position (oy, ox) and filter tap (kh, kw)
- * reads row `oy * strideH + kh * dilationH` (and likewise for columns) of the result, for every
- * output position and tap; rows a forward convolution treats as padding become zeros.
+ * Pads/crops axes 1 and 2 (the spatial axes) of `x` so that for every output position (oy, ox)
+ * and filter tap (kh, kw) the forward convolution described by `info` reads row
+ * `oy * strideH + kh * dilationH` and column `ox * strideW + kw * dilationW` of the result, and
+ * the result has exactly (outH - 1) * strideH + effectiveFilterH rows (likewise columns). What the
+ * forward op treats as padding becomes zeros; rows it never reads are cropped.
  */
-function padForTaps(x: Tensor4D, info: tf.backend_util.Conv2DInfo): Tensor4D {
+function padForWindows(x: Tensor4D, info: tf.backend_util.Conv2DInfo): Tensor4D {
   const needH = (info.outHeight - 1) * info.strideHeight + info.effectiveFilterHeight;
   const needW = (info.outWidth - 1) * info.strideWidth + info.effectiveFilterWidth;
   const { top, left } = info.padInfo;
   return padOrCrop4(x, [top, needH - top - info.inHeight], [left, needW - left - info.inWidth]);
-}
-
-/** The [N, outH, outW, C] view of padded `xPad` read by filter tap (kh, kw). */
-function tap(xPad: Tensor4D, g: TapGeometry, kh: number, kw: number): Tensor4D {
-  const [n, , , c] = xPad.shape;
-  const r0 = kh * g.dilationHeight;
-  const c0 = kw * g.dilationWidth;
-  if (g.strideHeight === 1 && g.strideWidth === 1) {
-    return tf.slice(xPad, [0, r0, c0, 0], [n, g.outHeight, g.outWidth, c]);
-  }
-  return tf.stridedSlice(
-    xPad,
-    [0, r0, c0, 0],
-    [n, r0 + (g.outHeight - 1) * g.strideHeight + 1, c0 + (g.outWidth - 1) * g.strideWidth + 1, c],
-    [1, g.strideHeight, g.strideWidth, 1],
-  ) as Tensor4D;
-}
-
-/**
- * Runs `fn` for consecutive groups of filter taps (each group small enough that stacking its
- * taps stays under MAX_PATCH_ELEMENTS) and concatenates the per-group results along axis 0.
- */
-function overTapGroups(
-  numTaps: number,
-  elementsPerTap: number,
-  fn: (first: number, count: number) => Tensor,
-): Tensor {
-  const groupSize = Math.max(1, Math.min(numTaps, Math.floor(MAX_PATCH_ELEMENTS / Math.max(1, elementsPerTap))));
-  if (groupSize >= numTaps) return fn(0, numTaps);
-  const parts: Tensor[] = [];
-  for (let first = 0; first < numTaps; first += groupSize) {
-    parts.push(fn(first, Math.min(groupSize, numTaps - first)));
-  }
-  return tf.concat(parts, 0);
-}
-
-/** Taps `first .. first+count-1` (row-major over (kh, kw)) stacked: [count, N, outH, outW, C]. */
-function stackTaps(xPad: Tensor4D, g: TapGeometry, filterWidth: number, first: number, count: number): Tensor {
-  const taps: Tensor4D[] = [];
-  for (let k = first; k < first + count; k++) {
-    taps.push(tap(xPad, g, Math.floor(k / filterWidth), k % filterWidth));
-  }
-  return taps.length === 1 && taps[0] ? tf.expandDims(taps[0], 0) : tf.stack(taps, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,10 +114,11 @@ function stackTaps(xPad: Tensor4D, g: TapGeometry, filterWidth: number, first: n
 /**
  * dW[kh, kw, ci, co] = sum over (n, oy, ox) of xPad[n, oy*sH + kh, ox*sW + kw, ci] * dy[n, oy, ox, co].
  *
- * With P = N*outH*outW: dyT = dy as [outC, P] (one transpose of dy), taps stacked as
- * [K, P, inC] (K = fH*fW; stacking along a new leading axis is a plain copy), and one batched
- * matMul [1, outC, P] x [K, P, inC] -> [K, outC, inC], then a small transpose to
- * [fH, fW, inC, outC]. No big transpose of x and no transposeA matMul (slow on wasm).
+ * That is itself a valid convolution with the batch and channel axes swapped: the input is xPad
+ * as [inC, Hp, Wp, N] (inC plays the batch, N the channels), the "filter" is dy as
+ * [outH, outW, N, outC], the stride is 1 and the filter dilation is the forward stride. The
+ * output [inC, fH, fW, outC] is transposed to [fH, fW, inC, outC]. On wasm this runs as one
+ * XNNPACK convolution plus three transposes, far faster than per-tap slices and matMuls.
  */
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Tensor {
   const kernel = tf.Conv2DBackpropFilter;
@@ -188,24 +136,17 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Tensor {
     false,
     dataFormat,
   );
-  const { filterHeight, filterWidth, inChannels, outChannels, batchSize, outHeight, outWidth } = info;
+  const { inChannels, outChannels, batchSize, outHeight, outWidth } = info;
   return tf.tidy(() => {
-    let x = tf.cast(asTensor<Tensor4D>(xInfo, backend), 'float32');
-    let dy = tf.cast(asTensor<Tensor4D>(dyInfo, backend), 'float32');
-    if (dataFormat === 'channelsFirst') {
-      x = tf.transpose(x, [0, 2, 3, 1]);
-      dy = tf.transpose(dy, [0, 2, 3, 1]);
-    }
-    const numTaps = filterHeight * filterWidth;
-    const p = batchSize * outHeight * outWidth;
-    if (p === 0 || inChannels === 0 || outChannels === 0) return tf.zeros(a.filterShape, 'float32');
-    const xPad = padForTaps(x, info);
-    const dyT = tf.reshape(tf.transpose(tf.reshape(dy, [p, outChannels])), [1, outChannels, p]) as Tensor3D;
-    const byTap = overTapGroups(numTaps, p * inChannels, (first, count) => {
-      const stacked = tf.reshape(stackTaps(xPad, info, filterWidth, first, count), [count, p, inChannels]) as Tensor3D;
-      return tf.matMul(dyT, stacked); // [count, outC, inC]
-    });
-    return tf.reshape(tf.transpose(byTap, [0, 2, 1]), a.filterShape);
+    if (batchSize * outHeight * outWidth * inChannels * outChannels === 0) return tf.zeros(a.filterShape, 'float32');
+    const x = tf.cast(asTensor<Tensor4D>(xInfo, backend), 'float32');
+    const dy = tf.cast(asTensor<Tensor4D>(dyInfo, backend), 'float32');
+    const channelsFirst = dataFormat === 'channelsFirst';
+    // x as [inC, H, W, N]; dy as [outH, outW, N, outC].
+    const xSwapped = padForWindows(tf.transpose(x, channelsFirst ? [1, 2, 3, 0] : [3, 1, 2, 0]), info);
+    const dyFilter = tf.transpose(dy, channelsFirst ? [2, 3, 0, 1] : [1, 2, 0, 3]);
+    const dW = tf.conv2d(xSwapped, dyFilter, 1, 'valid', 'NHWC', [info.strideHeight, info.strideWidth]);
+    return tf.transpose(dW, [1, 2, 0, 3]);
   });
 }
 
@@ -217,8 +158,10 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Tensor {
  * dW[kh, kw, c, m] = sum over (n, oy, ox) of
  *   xPad[n, oy*sH + kh*dH, ox*sW + kw*dW, c] * dy[n, oy, ox, c*M + m].
  *
- * Per channel c this is a [K, P] x [P, M] product: taps stacked [K, P, C] -> transposed to
- * [C, K, P]; dy [P, C, M] -> [C, P, M]; batched matMul -> [C, K, M] -> [K, C, M].
+ * The same swap as for conv2d, made depthwise: the input is xPad as [1, Hp, Wp, C*N] (channel
+ * c*N + n), the filter is dy as [outH, outW, C*N, M], stride 1, dilation = the forward stride.
+ * The output [1, effH, effW, C*N*M] holds every offset 0..effH-1; summing over n and keeping
+ * the offsets that are multiples of the filter dilation gives [fH, fW, C, M].
  */
 function depthwiseConv2dNativeBackpropFilter({ inputs, backend, attrs }: KernelArgs): Tensor {
   const kernel = tf.DepthwiseConv2dNativeBackpropFilter;
@@ -234,22 +177,35 @@ function depthwiseConv2dNativeBackpropFilter({ inputs, backend, attrs }: KernelA
     a.dimRoundingMode,
     true,
   );
-  const { filterHeight, filterWidth, inChannels, batchSize, outHeight, outWidth } = info;
+  const { inChannels, batchSize, outHeight, outWidth, effectiveFilterHeight, effectiveFilterWidth } = info;
   const multiplier = a.filterShape[3];
   return tf.tidy(() => {
+    if (batchSize * outHeight * outWidth * inChannels * multiplier === 0) return tf.zeros(a.filterShape, 'float32');
     const x = tf.cast(asTensor<Tensor4D>(xInfo, backend), 'float32');
     const dy = tf.cast(asTensor<Tensor4D>(dyInfo, backend), 'float32');
-    const numTaps = filterHeight * filterWidth;
-    const p = batchSize * outHeight * outWidth;
-    if (p === 0 || inChannels === 0 || multiplier === 0) return tf.zeros(a.filterShape, 'float32');
-    const xPad = padForTaps(x, info);
-    const dyC = tf.transpose(tf.reshape(dy, [p, inChannels, multiplier]), [1, 0, 2]) as Tensor3D; // [C, P, M]
-    const byTap = overTapGroups(numTaps, p * inChannels, (first, count) => {
-      const stacked = tf.reshape(stackTaps(xPad, info, filterWidth, first, count), [count, p, inChannels]);
-      const perChannel = tf.transpose(stacked, [2, 0, 1]) as Tensor3D; // [C, count, P]
-      return tf.transpose(tf.matMul(perChannel, dyC), [1, 0, 2]); // [count, C, M]
-    });
-    return tf.reshape(byTap, a.filterShape);
+    const xPad = padForWindows(x, info);
+    const [, hp, wp] = xPad.shape;
+    const channels = inChannels * batchSize;
+    const xSwapped = tf.reshape<Rank.R4>(tf.transpose(xPad, [1, 2, 3, 0]), [1, hp, wp, channels]);
+    const dyFilter = tf.reshape<Rank.R4>(
+      tf.transpose(tf.reshape(dy, [batchSize, outHeight, outWidth, inChannels, multiplier]), [1, 2, 3, 0, 4]),
+      [outHeight, outWidth, channels, multiplier],
+    );
+    const allOffsets = tf.depthwiseConv2d(xSwapped, dyFilter, 1, 'valid', 'NHWC', [
+      info.strideHeight,
+      info.strideWidth,
+    ]);
+    const summed = tf.sum<Tensor4D>(
+      tf.reshape(allOffsets, [effectiveFilterHeight, effectiveFilterWidth, inChannels, batchSize, multiplier]),
+      3,
+    );
+    if (info.dilationHeight === 1 && info.dilationWidth === 1) return summed;
+    return tf.stridedSlice(
+      summed,
+      [0, 0, 0, 0],
+      [effectiveFilterHeight, effectiveFilterWidth, inChannels, multiplier],
+      [info.dilationHeight, info.dilationWidth, 1, 1],
+    ); // ceil(((fH - 1) * dH + 1) / dH) = fH rows, likewise columns
   });
 }
 
@@ -285,15 +241,13 @@ function depthwiseConv2dNativeBackpropInput({ inputs, backend, attrs }: KernelAr
   const [fH, fW, , multiplier] = filterShape;
   const channels = inChannels * multiplier;
   return tf.tidy(() => {
+    if (batchSize * outHeight * outWidth * channels === 0) return tf.zeros(a.inputShape, 'float32');
     const dy = tf.cast(asTensor<Tensor4D>(dyInfo, backend), 'float32');
     const filter = tf.cast(asTensor<Tensor4D>(filterInfo, backend), 'float32');
-    if (outHeight === 0 || outWidth === 0 || batchSize === 0 || channels === 0) {
-      return tf.zeros(a.inputShape, 'float32');
-    }
-    // Dilate dy by the strides: [N, (oH-1)*sH+1, (oW-1)*sW+1, C*M].
-    let dil: Tensor4D = dy;
+    // Spread dy by the strides: row oy moves to oy * sH, with zeros between (and after).
+    let spread: Tensor4D = dy;
     if (strideHeight > 1 || strideWidth > 1) {
-      const spread = tf.pad(tf.reshape(dy, [batchSize, outHeight, 1, outWidth, 1, channels]), [
+      const padded6 = tf.pad(tf.reshape(dy, [batchSize, outHeight, 1, outWidth, 1, channels]), [
         [0, 0],
         [0, 0],
         [0, strideHeight - 1],
@@ -301,22 +255,19 @@ function depthwiseConv2dNativeBackpropInput({ inputs, backend, attrs }: KernelAr
         [0, strideWidth - 1],
         [0, 0],
       ]);
-      dil = tf.slice(
-        tf.reshape(spread, [batchSize, outHeight * strideHeight, outWidth * strideWidth, channels]) as Tensor4D,
-        [0, 0, 0, 0],
-        [batchSize, (outHeight - 1) * strideHeight + 1, (outWidth - 1) * strideWidth + 1, channels],
-      );
+      spread = tf.reshape<Rank.R4>(padded6, [batchSize, outHeight * strideHeight, outWidth * strideWidth, channels]);
     }
-    const dilH = (outHeight - 1) * strideHeight + 1;
-    const dilW = (outWidth - 1) * strideWidth + 1;
+    // Full correlation with the flipped filter: dx[y] = sum over kh' of P[y + kh'*dH] * fFlip[kh'],
+    // where P is `spread` shifted down by effH - 1 - top rows and has inH + effH - 1 rows.
+    const [, spreadH, spreadW] = spread.shape;
     const beginH = info.effectiveFilterHeight - 1 - info.padInfo.top;
     const beginW = info.effectiveFilterWidth - 1 - info.padInfo.left;
-    // Full-correlation padding: the padded length is inH + effH - 1.
-    const padded = padOrCrop4(dil, [beginH, inHeight + info.effectiveFilterHeight - 1 - beginH - dilH], [
-      beginW,
-      inWidth + info.effectiveFilterWidth - 1 - beginW - dilW,
-    ]);
-    const flipped = tf.reshape(tf.reverse(filter, [0, 1]), [fH, fW, channels, 1]) as Tensor4D;
+    const padded = padOrCrop4(
+      spread,
+      [beginH, inHeight + info.effectiveFilterHeight - 1 - beginH - spreadH],
+      [beginW, inWidth + info.effectiveFilterWidth - 1 - beginW - spreadW],
+    );
+    const flipped = tf.reshape<Rank.R4>(tf.reverse(filter, [0, 1]), [fH, fW, channels, 1]);
     const conv = tf.depthwiseConv2d(padded, flipped, 1, 'valid', 'NHWC', [
       info.dilationHeight,
       info.dilationWidth,
@@ -350,7 +301,7 @@ function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): Tensor {
   return tf.tidy(() => {
     const outShape = [numSegments, ...rest];
     if (m === 0 || d === 0 || numSegments === 0) return tf.zeros(outShape, dtype);
-    const x2 = tf.reshape(tf.cast(asTensor(xInfo, backend), dtype), [m, d]) as Tensor2D;
+    const x2 = tf.reshape<Rank.R2>(tf.cast(asTensor(xInfo, backend), dtype), [m, d]);
     const ids = tf.reshape(tf.cast(asTensor(idsInfo, backend), 'int32'), [m]);
     const valid = tf.logicalAnd(tf.greaterEqual(ids, 0), tf.less(ids, numSegments));
     const safeIds = tf.where(valid, ids, tf.zerosLike(ids));

@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerSpec } from '@lrsweep/shared';
 
+export interface OptimizerSnapshot {
+  iterations: number;
+  slots: Record<string, Float32Array[]>;
+}
+
 /** Per-step hyper-parameters: the rate always, the momentum where a schedule drives it (one-cycle). */
 export interface StepHyper {
   learningRate: number;
@@ -39,6 +44,26 @@ export abstract class Optimizer {
   /** Slot tensors by name, in variable order (for checkpoints). */
   state(): { iterations: number; slots: Record<string, tf.Variable[]> } {
     return { iterations: this.iterations, slots: Object.fromEntries(this.slots) };
+  }
+
+  /** A copy of the optimizer state in plain arrays (for pausing and checkpoints). */
+  snapshot(): OptimizerSnapshot {
+    const slots: Record<string, Float32Array[]> = {};
+    for (const [name, vars] of this.slots) slots[name] = vars.map((v) => v.dataSync() as Float32Array).map((a) => a.slice());
+    return { iterations: this.iterations, slots };
+  }
+
+  /** Restores a snapshot taken from an optimizer of the same kind over the same variables. */
+  restore(snapshot: OptimizerSnapshot): void {
+    this.dispose();
+    this.iterations = snapshot.iterations;
+    for (const [name, arrays] of Object.entries(snapshot.slots)) {
+      if (arrays.length !== this.variables.length) throw new Error(`optimizer slot '${name}' has ${arrays.length} tensors for ${this.variables.length} variables`);
+      this.slots.set(
+        name,
+        arrays.map((a, i) => tf.tidy(() => tf.variable(tf.tensor(a, this.variables[i]!.shape), false, `${this.variables[i]!.name}/${name}`))),
+      );
+    }
   }
 
   dispose(): void {

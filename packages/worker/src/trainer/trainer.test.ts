@@ -86,6 +86,38 @@ describe.each(['wasm', 'cpu'] as const)('Trainer on %s', (backend) => {
     trainer.dispose();
   });
 
+  it('honours a stop from outside (a timer, an RPC) within one step, between reports', async () => {
+    const splits = loadDataSplits(spiralsSpec);
+    const trainer = await Trainer.create({ model: spiralsSpec.model, optimizer: spiralsSpec.optimizer, batchSize: 32, seed: 1, train: splits.sample, validation: splits.validation });
+    const abort = new AbortController();
+    let stepAtAbort = -1;
+    setTimeout(() => {
+      stepAtAbort = trainer.step;
+      abort.abort();
+    }, 50);
+    const outcome = await trainer.run({ untilStep: 1_000_000, schedule: constant(0.01), reportEvery: 100_000, signal: abort.signal });
+    expect(outcome).toBe('stopped');
+    expect(stepAtAbort).toBeGreaterThan(0);
+    expect(trainer.step - stepAtAbort).toBeLessThanOrEqual(1);
+    trainer.dispose();
+  });
+
+  it('reports the mean loss of the steps since the last report', async () => {
+    const splits = loadDataSplits(spiralsSpec);
+    const make = () => Trainer.create({ model: spiralsSpec.model, optimizer: spiralsSpec.optimizer, batchSize: 32, seed: 1, train: splits.sample, validation: splits.validation });
+    const every: number[] = [];
+    const a = await make();
+    await a.run({ untilStep: 10, schedule: constant(0.01), reportEvery: 1, onReport: (r) => void every.push(r.loss) });
+    a.dispose();
+    const windows: number[] = [];
+    const b = await make();
+    await b.run({ untilStep: 10, schedule: constant(0.01), reportEvery: 5, onReport: (r) => void windows.push(r.loss) });
+    b.dispose();
+    const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+    expect(windows[0]).toBeCloseTo(mean(every.slice(0, 5)), 5);
+    expect(windows[1]).toBeCloseTo(mean(every.slice(5, 10)), 5);
+  });
+
   it('ends a trial on a non-finite loss', async () => {
     const losses = await trainLosses({ ...spiralsSpec, optimizer: { name: 'sgd' } }, 1, 200, 1e30);
     expect(losses.length).toBeLessThan(200);
@@ -117,5 +149,37 @@ describe('MNIST CNN on wasm', () => {
     expect(losses).toHaveLength(15);
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses.slice(-5).reduce((a, b) => a + b) / 5).toBeLessThan(losses[0]!);
+  });
+});
+
+describe('pause and resume from a snapshot', () => {
+  it.each(['sgd', 'momentum', 'adam', 'rmsprop'] as const)('continues the same loss curve exactly (%s, wasm)', async (name) => {
+    await selectBackend('wasm');
+    const spec = parseSpec({ ...spiralsSpec, optimizer: name === 'rmsprop' ? { name, momentum: 0.5 } : { name } });
+    const splits = loadDataSplits(spec);
+    const make = () => Trainer.create({ model: spec.model, optimizer: spec.optimizer, batchSize: spec.batchSize, seed: 5, train: splits.sample, validation: splits.validation });
+    const schedule = constant(name === 'sgd' || name === 'momentum' ? 0.05 : 0.005);
+    const losses = (into: number[]) => (r: { loss: number }) => void into.push(r.loss);
+
+    const straight: number[] = [];
+    const a = await make();
+    await a.run({ untilStep: 30, schedule, reportEvery: 1, onReport: losses(straight) });
+    const finalA = await a.evaluate();
+    a.dispose();
+
+    const resumed: number[] = [];
+    const b = await make();
+    await b.run({ untilStep: 17, schedule, reportEvery: 1, onReport: losses(resumed) });
+    const snapshot = b.snapshot();
+    b.dispose();
+    const c = await make();
+    c.restore(snapshot);
+    expect(c.step).toBe(17);
+    await c.run({ untilStep: 30, schedule, reportEvery: 1, onReport: losses(resumed) });
+    const finalC = await c.evaluate();
+    c.dispose();
+
+    expect(resumed).toEqual(straight);
+    expect(finalC).toEqual(finalA);
   });
 });

@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { deriveSeed, SeededRandom, type ModelSpec, type OptimizerSpec, type Schedule } from '@lrsweep/shared';
 import { exampleCount, featureSize, type LabelledData } from '../data/dataset.js';
 import { buildModel } from '../models/build.js';
-import { createOptimizer, type Optimizer, type StepHyper } from './optimizers.js';
+import { createOptimizer, type Optimizer, type OptimizerSnapshot, type StepHyper } from './optimizers.js';
 
 export interface TrainerOptions {
   model: ModelSpec;
@@ -24,9 +24,13 @@ export interface Evaluation {
 
 export interface StepReport {
   step: number;
+  /** Rate of the last step of the window. */
   learningRate: number;
+  /** Mean training loss of the steps since the previous report. */
   loss: number;
 }
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface RunOptions {
   /** Train until `step` reaches this (absolute step count, so a resumed trial continues its count). */
@@ -42,6 +46,19 @@ export interface RunOptions {
 
 export type RunOutcome = 'budget' | 'stopped' | 'non-finite';
 
+/**
+ * Everything needed to continue a trial exactly where it paused, on any process: weights,
+ * optimizer state, and the position in the seeded data order.
+ */
+export interface TrainerSnapshot {
+  step: number;
+  weights: Float32Array[];
+  optimizer: OptimizerSnapshot;
+  /** Data-order generator state at the start of the current epoch, and the next batch in it. */
+  epochRngState: number;
+  batchCursor: number;
+}
+
 const EVAL_CHUNK = 1000;
 
 /**
@@ -54,6 +71,7 @@ export class Trainer {
   step = 0;
   private epochBatches: { xs: tf.Tensor; ys: tf.Tensor }[] = [];
   private batchCursor = 0;
+  private epochRngState: number;
   private readonly order: SeededRandom;
   private readonly variables: tf.Variable[];
   private validationTensors: { xs: tf.Tensor; ys: tf.Tensor; count: number }[] | undefined;
@@ -67,6 +85,7 @@ export class Trainer {
     variables: tf.Variable[],
   ) {
     this.order = new SeededRandom(deriveSeed(options.seed, 7));
+    this.epochRngState = this.order.state;
     this.variables = variables;
   }
 
@@ -79,8 +98,9 @@ export class Trainer {
 
   /** Builds the next epoch's batches at once: slicing one batch per step out of a resident tensor costs more. */
   private nextBatch(): { xs: tf.Tensor; ys: tf.Tensor } {
-    if (this.batchCursor >= this.epochBatches.length) {
+    if (this.batchCursor >= this.epochBatches.length || this.epochBatches.length === 0) {
       for (const b of this.epochBatches) tf.dispose([b.xs, b.ys]);
+      this.epochRngState = this.order.state;
       this.epochBatches = this.makeEpoch();
       this.batchCursor = 0;
     }
@@ -133,22 +153,39 @@ export class Trainer {
    * next step when the signal aborts, and at once on a non-finite loss (it is reported first).
    */
   async run(options: RunOptions): Promise<RunOutcome> {
-    while (this.step < options.untilStep) {
-      if (options.signal?.aborted) return 'stopped';
-      const learningRate = options.schedule(this.step);
-      const momentum = options.momentumSchedule?.(this.step);
-      const loss = this.trainStep(momentum === undefined ? { learningRate } : { learningRate, momentum });
-      const report = this.step % options.reportEvery === 0 || this.step === options.untilStep;
-      if (!report) {
-        loss.dispose();
-        continue;
+    let windowSum: tf.Scalar | undefined;
+    let windowSteps = 0;
+    try {
+      while (this.step < options.untilStep) {
+        if (options.signal?.aborted) return 'stopped';
+        const learningRate = options.schedule(this.step);
+        const momentum = options.momentumSchedule?.(this.step);
+        const loss = this.trainStep(momentum === undefined ? { learningRate } : { learningRate, momentum });
+        // Sum the window's losses on the backend: one read per report instead of one per step.
+        if (windowSum) {
+          const sum = tf.add(windowSum, loss);
+          tf.dispose([windowSum, loss]);
+          windowSum = sum;
+        } else {
+          windowSum = loss;
+        }
+        windowSteps += 1;
+        if (this.step % options.reportEvery !== 0 && this.step !== options.untilStep) {
+          // Let a stop request (an RPC, an IPC message) in between steps.
+          await yieldToEventLoop();
+          continue;
+        }
+        const value = (await windowSum.data())[0]! / windowSteps;
+        windowSum.dispose();
+        windowSum = undefined;
+        windowSteps = 0;
+        await options.onReport?.({ step: this.step, learningRate, loss: value });
+        if (!Number.isFinite(value)) return 'non-finite';
       }
-      const value = (await loss.data())[0]!;
-      loss.dispose();
-      await options.onReport?.({ step: this.step, learningRate, loss: value });
-      if (!Number.isFinite(value)) return 'non-finite';
+      return 'budget';
+    } finally {
+      windowSum?.dispose();
     }
-    return 'budget';
   }
 
   /** Mean loss and accuracy on the fixed validation examples. */
@@ -189,6 +226,38 @@ export class Trainer {
       });
     }
     return chunks;
+  }
+
+  /** Batches per epoch of the training data. */
+  get batchesPerEpoch(): number {
+    return Math.max(1, Math.floor(exampleCount(this.options.train) / Math.min(this.options.batchSize, exampleCount(this.options.train))));
+  }
+
+  snapshot(): TrainerSnapshot {
+    return {
+      step: this.step,
+      weights: this.model.getWeights().map((w) => (w.dataSync() as Float32Array).slice()),
+      optimizer: this.optimizer.snapshot(),
+      epochRngState: this.epochRngState,
+      batchCursor: this.batchCursor,
+    };
+  }
+
+  /** Continues from a snapshot of a trainer built from the same options. */
+  restore(snapshot: TrainerSnapshot): void {
+    const current = this.model.getWeights();
+    if (snapshot.weights.length !== current.length) throw new Error(`snapshot has ${snapshot.weights.length} weight tensors, the model ${current.length}`);
+    const tensors = snapshot.weights.map((w, i) => tf.tensor(w, current[i]!.shape));
+    this.model.setWeights(tensors);
+    tf.dispose(tensors);
+    this.optimizer.restore(snapshot.optimizer);
+    this.step = snapshot.step;
+    for (const b of this.epochBatches) tf.dispose([b.xs, b.ys]);
+    // Regenerate the epoch in progress from the generator state it started with.
+    this.order.state = snapshot.epochRngState;
+    this.epochRngState = snapshot.epochRngState;
+    this.epochBatches = this.makeEpoch();
+    this.batchCursor = snapshot.batchCursor;
   }
 
   dispose(): void {
