@@ -32,3 +32,29 @@ export class TrainingSetupError extends Error {
     super(message, options);
   }
 }
+
+/** One invalid field of a request, named by its proto field path (`spec.grid.min`), as google.rpc.BadRequest has it. */
+export interface FieldViolation {
+  readonly field: string;
+  readonly description: string;
+}
+
+/**
+ * A sweep spec received as a proto message (lrsweep.v1.SweepSpec) did not validate. Each violation
+ * names the proto field path in snake_case under `spec.` (`spec.range_test.steps`); servers answer
+ * it as INVALID_ARGUMENT (see `invalidArgument` in grpc/errors.ts). `cause` is the SpecError.
+ */
+export class ProtoSpecError extends Error {
+  override readonly name = 'ProtoSpecError';
+  constructor(
+    readonly violations: readonly FieldViolation[],
+    options?: ErrorOptions,
+  ) {
+    super(ProtoSpecError.format(violations), options);
+  }
+
+  static format(violations: readonly FieldViolation[]): string {
+    const head = `invalid sweep spec message (${violations.length} problem${violations.length === 1 ? '' : 's'})`;
+    return [head, ...violations.map((v) => `  ${v.field}: ${v.description}`)].join('\n');
+  }
+}

@@ -1,0 +1,8 @@
+// Original file: ../../proto/lrsweep/v1/worker.proto
+
+
+export interface DescribeWorkerRequest {
+}
+
+export interface DescribeWorkerRequest__Output {
+}

@@ -1,0 +1,33 @@
+// Original file: ../../proto/lrsweep/v1/sweep.proto
+
+import type { ScheduleKind as _lrsweep_v1_ScheduleKind, ScheduleKind__Output as _lrsweep_v1_ScheduleKind__Output } from '../../lrsweep/v1/ScheduleKind.js';
+
+export interface FinalTraining {
+  'schedule'?: (_lrsweep_v1_ScheduleKind);
+  'lrMin'?: (number | string);
+  'lrMax'?: (number | string);
+  'epochs'?: (number);
+  'steps'?: (number);
+  'totalSteps'?: (number);
+  'valLoss'?: (number | string);
+  'valAccuracy'?: (number | string);
+  'modelPath'?: (string);
+  'workerId'?: (string);
+  '_valLoss'?: "valLoss";
+  '_valAccuracy'?: "valAccuracy";
+}
+
+export interface FinalTraining__Output {
+  'schedule': (_lrsweep_v1_ScheduleKind__Output);
+  'lrMin': (number);
+  'lrMax': (number);
+  'epochs': (number);
+  'steps': (number);
+  'totalSteps': (number);
+  'valLoss'?: (number);
+  'valAccuracy'?: (number);
+  'modelPath': (string);
+  'workerId': (string);
+  '_valLoss'?: "valLoss";
+  '_valAccuracy'?: "valAccuracy";
+}

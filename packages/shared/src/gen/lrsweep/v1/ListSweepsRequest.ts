@@ -1,0 +1,8 @@
+// Original file: ../../proto/lrsweep/v1/sweep.proto
+
+
+export interface ListSweepsRequest {
+}
+
+export interface ListSweepsRequest__Output {
+}

@@ -1,0 +1,52 @@
+// Original file: ../../proto/lrsweep/v1/worker.proto
+
+import type { TrialKind as _lrsweep_v1_TrialKind, TrialKind__Output as _lrsweep_v1_TrialKind__Output } from '../../lrsweep/v1/TrialKind.js';
+import type { SweepSpec as _lrsweep_v1_SweepSpec, SweepSpec__Output as _lrsweep_v1_SweepSpec__Output } from '../../lrsweep/v1/SweepSpec.js';
+
+export interface RunTrialRequest {
+  'sweepId'?: (string);
+  'trialId'?: (string);
+  'kind'?: (_lrsweep_v1_TrialKind);
+  'spec'?: (_lrsweep_v1_SweepSpec | null);
+  /**
+   * Seeds initial weights and data order.
+   */
+  'seed'?: (number);
+  /**
+   * SEARCH: the constant rate.
+   */
+  'learningRate'?: (number | string);
+  /**
+   * SEARCH: train until this absolute step, then evaluate and pause.
+   */
+  'untilStep'?: (number);
+  /**
+   * FINAL: the rate range of the schedule.
+   */
+  'lrMin'?: (number | string);
+  'lrMax'?: (number | string);
+}
+
+export interface RunTrialRequest__Output {
+  'sweepId': (string);
+  'trialId': (string);
+  'kind': (_lrsweep_v1_TrialKind__Output);
+  'spec': (_lrsweep_v1_SweepSpec__Output | null);
+  /**
+   * Seeds initial weights and data order.
+   */
+  'seed': (number);
+  /**
+   * SEARCH: the constant rate.
+   */
+  'learningRate': (number);
+  /**
+   * SEARCH: train until this absolute step, then evaluate and pause.
+   */
+  'untilStep': (number);
+  /**
+   * FINAL: the rate range of the schedule.
+   */
+  'lrMin': (number);
+  'lrMax': (number);
+}
