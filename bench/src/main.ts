@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { BackendName } from '@lrsweep/shared';
 import { runRangeCheck } from './range-check.js';
+import { runSearchBench } from './search.js';
 import { runThroughput } from './throughput.js';
 
 const RESULTS = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
@@ -56,6 +57,28 @@ program
     const text = `range test of ${result.spec} on ${result.backend} (${result.rangeTestSeconds.toFixed(1)} s): valley ${result.suggestion.toPrecision(2)}, range ${result.range ? `${result.range.min.toPrecision(2)} – ${result.range.max.toPrecision(2)}` : 'none'}; ${result.steps} steps at a constant rate:\n\n| rate | value | outcome | val loss | val accuracy |\n|---|---|---|---|---|\n${lines.join('\n')}\n`;
     process.stdout.write(options.json ? JSON.stringify(result, null, 2) + '\n' : text);
     if (options.record) appendFileSync(RESULTS, `\n### range-check, ${new Date().toISOString().slice(0, 10)}\n\n${text}`);
+  });
+
+program
+  .command('search')
+  .description('steps, wall time and regret of asha / sh / auto against grid on one spec, through real workers')
+  .argument('[spec]', 'sweep spec', 'examples/mnist-mlp-sgd.yaml')
+  .option('--strategies <list>', 'strategies besides grid', 'asha,sh')
+  .option('--workers <n>', 'local worker processes', '2')
+  .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+  .option('--json', 'print the runs as JSON')
+  .option('--record', 'append the numbers to bench/RESULTS.md')
+  .action(async (spec: string, options: { strategies: string; workers: string; backend: string; json?: boolean; record?: boolean }) => {
+    const runs = await runSearchBench(spec, options.strategies.split(',') as ('asha' | 'sh' | 'grid' | 'auto')[], Number(options.workers), options.backend);
+    const grid = runs.find((r) => r.strategy === 'grid')!;
+    const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+    const rows = runs.map((r) => {
+      const regret = r.finalValAccuracy !== null && grid.finalValAccuracy !== null ? ((grid.finalValAccuracy - r.finalValAccuracy) * 100).toFixed(1) : '—';
+      return `| ${r.strategy} | ${r.state} | ${r.bestLr?.toPrecision(2) ?? '—'} | ${r.range ? `${r.range.min.toPrecision(2)} – ${r.range.max.toPrecision(2)}` : '—'} | ${r.stepsSpent} | ${pct(r.stepShare)} | ${(r.wallSeconds / grid.wallSeconds).toFixed(2)}x (${r.wallSeconds.toFixed(1)} s) | ${pct(r.finalValAccuracy)} | ${regret} |`;
+    });
+    const text = `search efficiency on ${spec} (${options.workers} workers, backend ${grid.backend}); baseline: grid, run in the same process\n\n| strategy | state | best lr | surviving range | search steps | of grid steps | wall vs grid | final val acc | regret (points) |\n|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+    process.stdout.write(options.json ? JSON.stringify(runs, null, 2) + '\n' : text);
+    if (options.record) appendFileSync(RESULTS, `\n### search, ${new Date().toISOString().slice(0, 10)} (${cpus().length} × ${cpus()[0]?.model ?? 'cpu'})\n\n${text}`);
   });
 
 await program.parseAsync();

@@ -2,6 +2,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SpecError, TrainingSetupError } from '@lrsweep/shared';
 import { rangeTestCommand } from './commands/range-test.js';
+import { coordinatorCommand, workerCommand } from './commands/servers.js';
+import { cancelCommand, CliError, getCommand, listCommand, runCommand, submitCommand, watchCommand } from './commands/sweep.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -27,12 +29,64 @@ program
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
   .action(rangeTestCommand);
 
+const backendOption = () => new Option('--backend <name>', 'TensorFlow.js backend of the workers').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto');
+const coordinatorOption = () => new Option('--coordinator <host:port>', 'coordinator address (default: $LRSWEEP_COORDINATOR, else 127.0.0.1:50051)');
+
+program
+  .command('run')
+  .description('a whole sweep on this machine: coordinator, N local worker processes, NATS (embedded unless --nats/NATS_URL), then full training')
+  .argument('<spec>', 'sweep spec (YAML or JSON)')
+  .option('--workers <n>', 'local worker processes (default: one per core)', positiveInt('--workers'))
+  .option('--json', 'print the result as one JSON object')
+  .option('--nats <url>', 'use this NATS server instead of the embedded one (default: $NATS_URL)')
+  .option('--models-dir <dir>', 'where the trained model is saved', '.lrsweep/models')
+  .addOption(backendOption())
+  .action(runCommand);
+
+program
+  .command('coordinator')
+  .description('serve the SweepService and drive sweeps on the workers that announce themselves on NATS')
+  .option('--listen <host:port>', 'gRPC address', '0.0.0.0:50051')
+  .option('--nats <url>', 'NATS server (default: $NATS_URL, else nats://127.0.0.1:4222)')
+  .option('--heartbeat-timeout <seconds>', 'a worker silent this long is lost', (v) => Number(v), 10)
+  .action(coordinatorCommand);
+
+program
+  .command('worker')
+  .description('serve the WorkerService and run trials, one executor process per slot')
+  .option('--listen <host:port>', 'gRPC address', '127.0.0.1:0')
+  .option('--advertise <host:port>', 'address the coordinator dials (default: the listen address)')
+  .option('--nats <url>', 'NATS server (default: $NATS_URL, else nats://127.0.0.1:4222)')
+  .option('--slots <n>', 'trials at once (default: one per core)', positiveInt('--slots'))
+  .option('--id <id>', 'worker id (default: random)')
+  .option('--models-dir <dir>', 'where final trainings save their models', '.lrsweep/models')
+  .option('--quiet', 'no log lines')
+  .addOption(backendOption())
+  .action(workerCommand);
+
+program
+  .command('submit')
+  .description('submit a sweep to a running coordinator')
+  .argument('<spec>', 'sweep spec (YAML or JSON)')
+  .addOption(coordinatorOption())
+  .option('--wait', 'watch it until it ends, then print the result')
+  .option('--json', 'JSON output')
+  .action(submitCommand);
+
+program.command('watch').description('live progress of a sweep until it ends').argument('<sweep-id>').addOption(coordinatorOption()).option('--json', 'print the final result as JSON').action(watchCommand);
+program.command('get').description('a sweep with every trial and decision').argument('<sweep-id>').addOption(coordinatorOption()).option('--json', 'JSON output').action(getCommand);
+program.command('list').description('the sweeps the coordinator knows').addOption(coordinatorOption()).option('--json', 'JSON output').action(listCommand);
+program.command('cancel').description('cancel a sweep: every trial stops').argument('<sweep-id>').addOption(coordinatorOption()).action(cancelCommand);
+
 try {
   await program.parseAsync();
 } catch (error) {
   if (error instanceof SpecError) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = 2;
+  } else if (error instanceof CliError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = error.exitCode;
   } else if (error instanceof TrainingSetupError) {
     process.stderr.write(`error: ${error.message}${error.field ? `\n  fix: correct ${error.field} in the spec` : ''}\n`);
     process.exitCode = 2;

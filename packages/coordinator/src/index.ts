@@ -1,2 +1,5 @@
 export * from './scheduler/rungs.js';
 export * from './scheduler/scheduler.js';
+export * from './scheduler/simulate.js';
+export * from './server/coordinator.js';
+export * from './server/convert.js';

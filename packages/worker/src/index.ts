@@ -7,3 +7,7 @@ export * from './trainer/optimizers.js';
 export * from './trainer/trainer.js';
 export * from './rangetest/run.js';
 export * from './rangetest/parallel.js';
+export * from './executor/pool.js';
+export * from './executor/protocol.js';
+export * from './models/save.js';
+export * from './server/worker-server.js';

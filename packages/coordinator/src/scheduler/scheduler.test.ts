@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { logGrid } from '@lrsweep/shared';
 import { promotionQuota, rankValue, rungBudgets } from './rungs.js';
-import { SweepScheduler, type SchedulerConfig } from './scheduler.js';
+import { relativeImprovement, SweepScheduler, type SchedulerConfig } from './scheduler.js';
 import { sgdLikeCurve, simulate, type SyntheticCurve } from './simulate.js';
 
 const base = (overrides: Partial<SchedulerConfig> = {}): SchedulerConfig => ({
@@ -69,7 +69,17 @@ describe('divergence, immediately', () => {
     expect(stop).toHaveLength(1);
     const d = s.decisions.at(-1)!;
     expect(d).toMatchObject({ kind: 'pruned', reason: 'diverged', evidence: { rule: 'divergence', value: 4.5, cutoff: 4, step: 20 } });
-    expect(d.summary).toMatch(/smoothed loss 4.5 > 4 × best 1/);
+    expect(d.summary).toMatch(/smoothed loss 4.5 > 4 × its best 1/);
+  });
+
+  it('compares with the loss every trial started from: a rate blown up from its first report is diverged', () => {
+    const s = new SweepScheduler(base({ learningRates: [0.1, 10], smoothing: 0 }));
+    s.nextJob('w1');
+    s.nextJob('w2');
+    s.onLoss('t000', 5, 2.3);
+    s.onLoss('t001', 5, 60); // never above 4 × its own first report, but 26 × where the sweep started
+    expect(s.trial('t001')).toMatchObject({ state: 'PRUNED', reason: 'diverged' });
+    expect(s.decisions.at(-1)!.summary).toMatch(/4 × the starting loss of the sweep 2.3/);
   });
 
   it('does not prune on a single spike that the smoothing absorbs', () => {
@@ -107,16 +117,17 @@ describe('the ordered grid', () => {
   it('prunes larger rates that do no better at the step where a smaller one diverged', () => {
     const s = new SweepScheduler(base({ learningRates: [0.5, 1, 2], smoothing: 0 }));
     for (let i = 0; i < 3; i++) s.nextJob(`w${i}`);
-    // t001 and t002 are ahead; t002 started high, so its own divergence limit (4 × 3.0) is far off.
+    // t001 falls fast then blows up; t002 falls slower and is climbing.
     s.onLoss('t001', 5, 2.0);
-    s.onLoss('t002', 5, 3.0);
-    s.onLoss('t001', 10, 2.5);
+    s.onLoss('t002', 5, 2.0);
+    s.onLoss('t001', 10, 1.0);
     s.onLoss('t002', 10, 3.0);
-    s.onLoss('t000', 5, 1.0);
-    // t002 at step 15 is no better than t001 when t001 diverges there (9.5 ≥ 9.0): it goes too.
-    s.onLoss('t002', 15, 9.5);
+    s.onLoss('t000', 5, 1.9);
+    // t002 at step 15 (4.6) is under its own limit (4 × 2.0) but no better than t001 when t001
+    // diverges there (4.5 > 4 × its best 1.0): it goes too.
+    s.onLoss('t002', 15, 4.6);
     expect(s.trial('t002')!.state).toBe('RUNNING');
-    const cmds = s.onLoss('t001', 15, 9.0);
+    const cmds = s.onLoss('t001', 15, 4.5);
     expect(cmds.map((c) => c.trialId)).toEqual(['t001', 't002']);
     expect(s.trial('t002')).toMatchObject({ state: 'PRUNED', reason: 'diverged' });
     expect(s.decisions.find((d) => d.trialId === 't002' && d.kind === 'pruned')!.evidence).toMatchObject({ rule: 'ordered-grid', step: 15, peers: [{ trialId: 't001' }] });
@@ -134,22 +145,57 @@ describe('the ordered grid', () => {
     s.onLoss('t001', 10, 1.2); // better than 9 at step 10: kept
     expect(s.trial('t001')!.state).toBe('RUNNING');
     s.onLoss('t002', 5, 2.0);
-    s.onLoss('t002', 10, 7.9); // < 4 × 2 so not diverged on its own, but no better than... 9? it is better
+    s.onLoss('t002', 10, 5.9); // under its limit (4 × the sweep's starting 1.5) and better than 9.0: kept
     expect(s.trial('t002')!.state).toBe('RUNNING');
-    s.onLoss('t002', 15, 7.95);
+    s.onLoss('t002', 15, 5.95);
     expect(s.trial('t002')!.state).toBe('RUNNING');
   });
 });
 
 describe('stagnation', () => {
-  it('prunes a trial whose smoothed loss improved less than minRelImprovement over windowSteps', () => {
-    const s = new SweepScheduler(base({ learningRates: [1e-4], smoothing: 0, maxSteps: 1000, minSteps: 500 }));
+  it('measures the trend by least squares', () => {
+    const line = [10, 20, 30, 40, 50].map((step) => ({ step, loss: 2 - step * 0.01 }));
+    // slope −0.01/step over 50 steps = 0.5 drop, mean level 1.7
+    expect(relativeImprovement(line, 50).estimate).toBeCloseTo(0.5 / 1.7, 10);
+    expect(relativeImprovement(line, 50).upper).toBeCloseTo(0.5 / 1.7, 10); // no noise, no doubt
+    const noisyFlat = [10, 20, 30, 40, 50].map((step, i) => ({ step, loss: 1 + (i % 2 === 0 ? 0.05 : -0.05) }));
+    expect(Math.abs(relativeImprovement(noisyFlat, 50).estimate)).toBeLessThan(0.02);
+    // Noise this large leaves room for real progress: the optimistic end is well above 1%.
+    expect(relativeImprovement(noisyFlat, 50).upper).toBeGreaterThan(0.05);
+  });
+
+  it('keeps a noisy trial whose trend could still be real progress', () => {
+    const s = new SweepScheduler(base({ learningRates: [0.1, 0.5], smoothing: 0, maxSteps: 1000, minSteps: 500 }));
     s.nextJob('w1');
+    s.nextJob('w2');
+    for (let step = 5; step <= 100; step += 5) {
+      s.onLoss('t000', step, 0.2 * Math.exp(-step / 50));
+      s.onLoss('t001', step, 0.3 + (step % 10 === 0 ? 0.15 : -0.15)); // flat on average, very noisy
+    }
+    expect(s.trial('t001')!.state).toBe('RUNNING');
+  });
+
+  it('prunes a trial whose smoothed loss improved less than minRelImprovement over windowSteps, behind a peer', () => {
+    const s = new SweepScheduler(base({ learningRates: [1e-4, 0.1], smoothing: 0, maxSteps: 1000, minSteps: 500 }));
+    s.nextJob('w1');
+    s.nextJob('w2');
+    for (let step = 5; step <= 60; step += 5) s.onLoss('t001', step, 2.3 * Math.exp(-step / 30));
     for (let step = 5; step <= 50; step += 5) s.onLoss('t000', step, 2.3 - step * 0.0001);
     expect(s.trial('t000')!.state).toBe('RUNNING'); // step 50 compares with step 0: no history yet
     s.onLoss('t000', 55, 2.3 - 55 * 0.0001);
     expect(s.trial('t000')).toMatchObject({ state: 'PRUNED', reason: 'stagnant' });
-    expect(s.decisions.at(-1)!.evidence).toMatchObject({ rule: 'stagnation', cutoff: 0.01 });
+    expect(s.decisions.at(-1)!.evidence).toMatchObject({ rule: 'stagnation', cutoff: 0.01, peers: [{ trialId: 't001' }] });
+  });
+
+  it('does not prune a flat trial that leads: that is convergence', () => {
+    const s = new SweepScheduler(base({ learningRates: [1e-4, 0.1], smoothing: 0, maxSteps: 1000, minSteps: 500 }));
+    s.nextJob('w1');
+    s.nextJob('w2');
+    for (let step = 5; step <= 200; step += 5) {
+      s.onLoss('t001', step, 0.05 + 0.0001 * Math.sin(step)); // converged and flat, but the best
+      s.onLoss('t000', step, 2.3 - step * 0.002);
+    }
+    expect(s.trial('t001')!.state).toBe('RUNNING');
   });
 
   it('keeps a trial that improves enough', () => {

@@ -96,8 +96,10 @@ interface Trial {
   smoothed: number;
   lastFiniteSmoothed: number;
   best: number;
-  /** Smoothed loss by step, for the stagnation window and the ordered-grid comparison. */
+  /** Smoothed loss by step, for the ordered-grid comparison and peers. */
   history: { step: number; smoothed: number }[];
+  /** Raw reports (each the mean loss of its window), for the stagnation trend. */
+  reports: { step: number; loss: number }[];
   /** Validation loss and accuracy recorded at each rung reached. */
   rungValues: (number | undefined)[];
   rungAccuracies: (number | undefined)[];
@@ -125,6 +127,12 @@ export class SweepScheduler {
   /** Divergence points: at `step`, the trial at `learningRate` had smoothed loss `loss` and diverged. */
   private readonly divergences: { trialId: string; learningRate: number; step: number; loss: number }[] = [];
   private cancelled = false;
+  /**
+   * The lowest first report of any trial: every trial starts from the same weights and batches (one
+   * seed per sweep), so a rate whose loss is already far above where the others started has blown up
+   * from its first steps, even if it never rose above its own first report.
+   */
+  private startingLoss: number | undefined;
   /** Order in which pending rates start: spread over the grid, so early rungs compare far-apart rates. */
   private readonly startOrder: number[];
 
@@ -151,6 +159,7 @@ export class SweepScheduler {
       lastFiniteSmoothed: NaN,
       best: Infinity,
       history: [],
+      reports: [],
       rungValues: [],
       rungAccuracies: [],
       promotedFrom: new Set(),
@@ -283,6 +292,8 @@ export class SweepScheduler {
       t.smoothed = t.ema / (1 - beta ** t.emaCount);
       t.lastFiniteSmoothed = t.smoothed;
       t.history.push({ step, smoothed: t.smoothed });
+      t.reports.push({ step, loss });
+      if (t.reports.length === 1) this.startingLoss = Math.min(this.startingLoss ?? Infinity, loss);
     } else {
       t.smoothed = NaN;
     }
@@ -297,12 +308,14 @@ export class SweepScheduler {
       this.settle(commands);
       return commands;
     }
-    const limit = this.config.divergenceFactor * Math.min(t.best, t.history[0]!.smoothed);
+    const reference = Math.min(t.best, t.history[0]!.smoothed, this.startingLoss ?? Infinity);
+    const limit = this.config.divergenceFactor * reference;
     if (t.smoothed > limit) {
+      const what = reference < Math.min(t.best, t.history[0]!.smoothed) ? 'the starting loss of the sweep' : 'its best';
       this.diverge(
         t,
         step,
-        `lr ${fmt(t.learningRate)} diverged at step ${step}: smoothed loss ${fmt(t.smoothed)} > ${this.config.divergenceFactor} × best ${fmt(limit / this.config.divergenceFactor)}`,
+        `lr ${fmt(t.learningRate)} diverged at step ${step}: smoothed loss ${fmt(t.smoothed)} > ${this.config.divergenceFactor} × ${what} ${fmt(reference)}`,
         this.evidence('divergence', t.smoothed, limit, t),
         commands,
       );
@@ -381,6 +394,7 @@ export class SweepScheduler {
         lastFiniteSmoothed: NaN,
         best: Infinity,
         history: [],
+        reports: [],
         rungValues: [],
         rungAccuracies: [],
         promotedFrom: new Set<number>(),
@@ -474,15 +488,27 @@ export class SweepScheduler {
   private checkStagnation(t: Trial, step: number, commands: Command[]): void {
     const { windowSteps, minRelImprovement } = this.config.stagnation;
     if (step < windowSteps) return;
-    const before = smoothedAt(t.history, step - windowSteps);
-    if (before === undefined) return;
-    const improvement = (before - t.smoothed) / Math.abs(before);
-    if (improvement < minRelImprovement) {
+    // The trend over the window, by least squares over its reports: two noisy points would stop a
+    // good high rate on one unlucky batch.
+    if (t.reports.length === 0 || t.reports[0]!.step > step - windowSteps) return;
+    const window = t.reports.filter((r) => r.step > step - windowSteps);
+    if (window.length < 3) return;
+    const { estimate: improvement, upper } = relativeImprovement(window, windowSteps);
+    if (upper >= minRelImprovement) return;
+    // A plateau at the lowest loss any rate reached by this step is convergence, not stagnation:
+    // only a trial that is both flat and behind a peer is stopped.
+    const peers = this.trials
+      .filter((o) => o !== t && o.reason !== 'diverged')
+      .map((o) => ({ trialId: o.id, learningRate: o.learningRate, value: smoothedAt(o.history, step) ?? NaN }))
+      .filter((p) => Number.isFinite(p.value));
+    const leader = peers.reduce<Peer | undefined>((best, p) => (!best || p.value < best.value ? p : best), undefined);
+    if (!leader || !(leader.value < t.smoothed)) return;
+    {
       this.prune(
         t,
         'stagnant',
-        `lr ${fmt(t.learningRate)} stagnant at step ${step}: smoothed loss improved ${(improvement * 100).toFixed(2)}% over ${windowSteps} steps (< ${(minRelImprovement * 100).toFixed(2)}%)`,
-        this.evidence('stagnation', improvement, minRelImprovement, t),
+        `lr ${fmt(t.learningRate)} stagnant at step ${step}: loss trend ${(improvement * 100).toFixed(2)}% over ${windowSteps} steps (at best ${(upper * 100).toFixed(2)}% < ${(minRelImprovement * 100).toFixed(2)}%), behind lr ${fmt(leader.learningRate)} (${fmt(leader.value)} < ${fmt(t.smoothed)})`,
+        { ...this.evidence('stagnation', improvement, minRelImprovement, t), peers: [leader] },
         commands,
       );
     }
@@ -589,6 +615,30 @@ export function spreadOrder(n: number): number[] {
   }
   for (let i = 0; i < n; i++) if (!seen.has(i)) order.push(i);
   return order;
+}
+
+/**
+ * Relative improvement over `span` steps of a least-squares line through the reports:
+ * −slope · span / mean level (positive when the loss falls), and the same at the upper end of the
+ * slope's 95% interval: a trial is called stagnant only when even that optimistic reading is flat.
+ */
+export function relativeImprovement(reports: readonly { step: number; loss: number }[], span: number): { estimate: number; upper: number } {
+  const n = reports.length;
+  const meanStep = reports.reduce((a, r) => a + r.step, 0) / n;
+  const meanLoss = reports.reduce((a, r) => a + r.loss, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  for (const r of reports) {
+    covariance += (r.step - meanStep) * (r.loss - meanLoss);
+    variance += (r.step - meanStep) ** 2;
+  }
+  if (variance === 0 || meanLoss === 0) return { estimate: 0, upper: 0 };
+  const slope = covariance / variance;
+  const intercept = meanLoss - slope * meanStep;
+  const residual = reports.reduce((a, r) => a + (r.loss - intercept - slope * r.step) ** 2, 0);
+  const slopeError = n > 2 ? Math.sqrt(residual / (n - 2) / variance) : Infinity;
+  const scale = span / Math.abs(meanLoss);
+  return { estimate: -slope * scale, upper: (-slope + 2 * slopeError) * scale };
 }
 
 /** The smoothed loss at the last report at or before `step`. */

@@ -162,21 +162,17 @@ export class Trainer {
         const momentum = options.momentumSchedule?.(this.step);
         const loss = this.trainStep(momentum === undefined ? { learningRate } : { learningRate, momentum });
         // Sum the window's losses on the backend: one read per report instead of one per step.
-        if (windowSum) {
-          const sum = tf.add(windowSum, loss);
-          tf.dispose([windowSum, loss]);
-          windowSum = sum;
-        } else {
-          windowSum = loss;
-        }
+        const sum: tf.Scalar = windowSum ? tf.add<tf.Scalar>(windowSum, loss) : loss;
+        if (windowSum) tf.dispose([windowSum, loss]);
+        windowSum = sum;
         windowSteps += 1;
         if (this.step % options.reportEvery !== 0 && this.step !== options.untilStep) {
           // Let a stop request (an RPC, an IPC message) in between steps.
           await yieldToEventLoop();
           continue;
         }
-        const value = (await windowSum.data())[0]! / windowSteps;
-        windowSum.dispose();
+        const value = (await sum.data())[0]! / windowSteps;
+        sum.dispose();
         windowSum = undefined;
         windowSteps = 0;
         await options.onReport?.({ step: this.step, learningRate, loss: value });

@@ -1,0 +1,49 @@
+import { availableParallelism } from 'node:os';
+import { Coordinator } from '@lrsweep/coordinator';
+import { WorkerServer, type BackendChoice } from '@lrsweep/worker';
+
+const DEFAULT_NATS = 'nats://127.0.0.1:4222';
+
+/** Runs until SIGTERM or SIGINT, then shuts down gracefully (a second signal exits at once). */
+function untilSignal(shutdown: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.once('SIGTERM', () => process.exit(143));
+      process.once('SIGINT', () => process.exit(130));
+      process.stderr.write(`${signal}: shutting down\n`);
+      void shutdown().then(resolve);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}
+
+export async function coordinatorCommand(options: { listen: string; nats?: string; heartbeatTimeout: number }): Promise<void> {
+  const coordinator = await Coordinator.start({ listen: options.listen, natsUrl: options.nats ?? process.env.NATS_URL ?? DEFAULT_NATS, heartbeatTimeoutMs: options.heartbeatTimeout * 1000 });
+  process.stdout.write(`coordinator listening on ${coordinator.address}\n`);
+  await untilSignal(() => coordinator.shutdown(5000));
+}
+
+export async function workerCommand(options: {
+  listen: string;
+  advertise?: string;
+  nats?: string;
+  slots?: number;
+  backend: BackendChoice;
+  id?: string;
+  modelsDir: string;
+  quiet?: boolean;
+}): Promise<void> {
+  const worker = await WorkerServer.start({
+    listen: options.listen,
+    ...(options.advertise ? { advertise: options.advertise } : {}),
+    natsUrl: options.nats ?? process.env.NATS_URL ?? DEFAULT_NATS,
+    slots: options.slots ?? availableParallelism(),
+    backend: options.backend,
+    ...(options.id ? { workerId: options.id } : {}),
+    modelsDir: options.modelsDir,
+    ...(options.quiet ? { log: () => undefined } : {}),
+  });
+  if (!options.quiet) process.stdout.write(`worker ${worker.workerId} serving on ${worker.address} (${worker.slots} slot(s), ${worker.backend})\n`);
+  await untilSignal(() => worker.shutdown(5000));
+}

@@ -1,0 +1,143 @@
+import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
+import { formatLoss, formatRate, table } from './format.js';
+
+export type TrialStateName = 'PENDING' | 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'PRUNED' | 'FAILED' | 'CANCELLED';
+
+/** The result object of `run --json` and `get --json`. */
+export interface SweepResult {
+  sweepId: string;
+  name: string;
+  state: string;
+  backend: string;
+  best: { lr: number; valLoss: number; valAccuracy: number } | null;
+  range: { min: number; max: number } | null;
+  trials: {
+    lr: number;
+    state: TrialStateName;
+    reason: 'diverged' | 'stagnant' | 'rung' | null;
+    steps: number;
+    loss: number | null;
+    valLoss: number | null;
+    valAccuracy: number | null;
+    worker: string;
+  }[];
+  budget: { stepsSpent: number; fullGridSteps: number };
+  final: { schedule: string; lrMin: number; lrMax: number; epochs: number; steps: number; valLoss: number | null; valAccuracy: number | null; modelPath: string } | null;
+  decisions: { sequence: number; trial: string; kind: string; reason: string | null; summary: string; evidence: { rule: string; value: number | null; cutoff: number | null; rung: number; step: number } }[];
+  wallSeconds: number;
+  error: string | null;
+}
+
+const strip = (prefix: string, value: string) => (value.startsWith(prefix) ? value.slice(prefix.length) : value);
+const finiteOrNull = (n: number | undefined | null) => (n == null || !Number.isFinite(n) ? null : n);
+
+export function toResult(sweep: Sweep__Output): SweepResult {
+  const reasonOf = (r: string) => (r === 'PRUNE_REASON_UNSPECIFIED' ? null : (strip('PRUNE_REASON_', r).toLowerCase() as 'diverged' | 'stagnant' | 'rung'));
+  return {
+    sweepId: sweep.sweepId,
+    name: sweep.name,
+    state: strip('SWEEP_STATE_', sweep.state),
+    backend: sweep.backend,
+    best: sweep.best ? { lr: sweep.best.learningRate, valLoss: sweep.best.valLoss, valAccuracy: sweep.best.valAccuracy } : null,
+    range: sweep.range ? { min: sweep.range.min, max: sweep.range.max } : null,
+    trials: [...sweep.trials]
+      .sort((a, b) => a.learningRate - b.learningRate)
+      .map((t) => ({
+        lr: t.learningRate,
+        state: strip('TRIAL_STATE_', t.state) as TrialStateName,
+        reason: reasonOf(t.reason),
+        steps: t.steps,
+        loss: finiteOrNull(t.loss),
+        valLoss: finiteOrNull(t.valLoss),
+        valAccuracy: finiteOrNull(t.valAccuracy),
+        worker: t.workerId,
+      })),
+    budget: { stepsSpent: Number(sweep.budget?.stepsSpent ?? 0), fullGridSteps: Number(sweep.budget?.fullGridSteps ?? 0) },
+    final: sweep.final
+      ? {
+          schedule: strip('SCHEDULE_KIND_', sweep.final.schedule).toLowerCase().replace('_', '-'),
+          lrMin: sweep.final.lrMin,
+          lrMax: sweep.final.lrMax,
+          epochs: sweep.final.epochs,
+          steps: sweep.final.steps,
+          valLoss: finiteOrNull(sweep.final.valLoss),
+          valAccuracy: finiteOrNull(sweep.final.valAccuracy),
+          modelPath: sweep.final.modelPath,
+        }
+      : null,
+    decisions: sweep.decisions.map((d) => ({
+      sequence: Number(d.sequence),
+      trial: d.trialId,
+      kind: strip('DECISION_KIND_', d.kind).toLowerCase(),
+      reason: reasonOf(d.reason),
+      summary: d.summary,
+      evidence: { rule: d.evidence?.rule ?? '', value: finiteOrNull(d.evidence?.value), cutoff: finiteOrNull(d.evidence?.cutoff), rung: d.evidence?.rung ?? 0, step: d.evidence?.step ?? 0 },
+    })),
+    wallSeconds: sweep.wallSeconds,
+    error: sweep.error || null,
+  };
+}
+
+/** Final smoothed training loss of every trial against its rate, on a log axis, in text. */
+export function lossPlot(result: SweepResult, width = 64, height = 12): string {
+  const points = result.trials.filter((t) => t.lr > 0);
+  if (points.length === 0) return '';
+  const xs = points.map((t) => Math.log10(t.lr));
+  const finite = points.map((t) => t.loss).filter((l): l is number => l !== null);
+  const [xMin, xMax] = [Math.min(...xs), Math.max(...xs)];
+  const sorted = [...finite].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] ?? 1;
+  const yMin = Math.min(...finite, 0);
+  // Blown-up losses would flatten everything else: clip at 2.5× the median (they sit on the top row).
+  const yMax = Math.max(Math.min(Math.max(...finite), 2.5 * median), yMin + 1e-9);
+  const grid = Array.from({ length: height }, () => new Array<string>(width).fill(' '));
+  points.forEach((t, i) => {
+    const col = xMax === xMin ? 0 : Math.round(((xs[i]! - xMin) / (xMax - xMin)) * (width - 1));
+    const mark = t.state === 'COMPLETED' ? '●' : t.reason === 'diverged' ? '×' : t.reason === 'stagnant' ? 's' : t.reason === 'rung' ? 'o' : '·';
+    const row = t.loss === null ? 0 : height - 1 - Math.round(((Math.min(t.loss, yMax) - yMin) / (yMax - yMin)) * (height - 1));
+    grid[row]![col] = mark;
+  });
+  const label = (v: number) => v.toFixed(2).padStart(7);
+  const lines = grid.map((row, r) => `${r === 0 ? label(yMax) : r === height - 1 ? label(yMin) : ' '.repeat(7)} │${row.join('')}`);
+  lines.push(`${' '.repeat(7)} └${'─'.repeat(width)}`);
+  const left = formatRate(10 ** xMin);
+  const right = formatRate(10 ** xMax);
+  lines.push(`${' '.repeat(9)}${left}${' '.repeat(Math.max(1, width - left.length - right.length))}${right}`);
+  lines.push(`${' '.repeat(9)}training loss vs learning rate   ● completed  o stopped at a rung  s stagnant  × diverged (top row: NaN or clipped)`);
+  return lines.join('\n');
+}
+
+export function summarizeSweep(result: SweepResult): string {
+  const lines: string[] = [];
+  lines.push(`sweep ${result.sweepId} (${result.name}): ${result.state}, backend ${result.backend || '—'}, ${result.wallSeconds.toFixed(1)} s`);
+  if (result.error) lines.push(`error: ${result.error}`);
+  lines.push('');
+  lines.push(
+    table([
+      ['lr', 'state', 'steps', 'loss', 'val loss', 'val acc', 'worker'],
+      ...result.trials.map((t) => [
+        formatRate(t.lr),
+        t.reason ? `${t.state} (${t.reason})` : t.state,
+        String(t.steps),
+        formatLoss(t.loss),
+        formatLoss(t.valLoss),
+        t.valAccuracy === null ? '—' : `${(t.valAccuracy * 100).toFixed(1)}%`,
+        t.worker,
+      ]),
+    ]),
+  );
+  lines.push('', lossPlot(result), '');
+  if (result.best) lines.push(`best rate: ${formatRate(result.best.lr)} (val loss ${formatLoss(result.best.valLoss)}, accuracy ${(result.best.valAccuracy * 100).toFixed(1)}%)`);
+  if (result.range) lines.push(`surviving range: ${formatRate(result.range.min)} – ${formatRate(result.range.max)}`);
+  const share = result.budget.fullGridSteps > 0 ? (100 * result.budget.stepsSpent) / result.budget.fullGridSteps : 0;
+  lines.push(`steps: ${result.budget.stepsSpent.toLocaleString('en-US')} of ${result.budget.fullGridSteps.toLocaleString('en-US')} for the full grid (${share.toFixed(0)}%)`);
+  if (result.final) {
+    const f = result.final;
+    lines.push(
+      `final training: ${f.schedule} ${formatRate(f.lrMin)} → ${formatRate(f.lrMax)}, ${f.epochs} epoch(s), ${f.steps} steps` +
+        (f.valAccuracy !== null ? `: val loss ${formatLoss(f.valLoss)}, accuracy ${(f.valAccuracy * 100).toFixed(1)}%` : ''),
+    );
+    if (f.modelPath) lines.push(`model: ${f.modelPath}`);
+  }
+  return lines.join('\n') + '\n';
+}

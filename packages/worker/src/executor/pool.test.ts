@@ -1,0 +1,128 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSpec, type SweepSpec } from '@lrsweep/shared';
+import { ExecutorPool, NoFreeSlotError } from './pool.js';
+import type { ExecutorEvent, ExecutorJob } from './protocol.js';
+
+const spec: SweepSpec = parseSpec({
+  name: 'pool-test',
+  seed: 3,
+  model: { builtin: 'mlp', hidden: [16] },
+  dataset: { builtin: 'spirals', classes: 3, pointsPerClass: 200, sampleFraction: 0.5 },
+  optimizer: { name: 'adam' },
+  batchSize: 32,
+  search: { reportEvery: 5 },
+  final: { epochs: 2, schedule: 'one-cycle' },
+  rangeTest: { min: 1e-5, max: 10, steps: 40 },
+});
+const modelsDir = mkdtempSync(join(tmpdir(), 'lrsweep-pool-'));
+const job = (trialId: string, overrides: Partial<ExecutorJob> = {}): ExecutorJob => ({
+  sweepId: 's1',
+  trialId,
+  kind: 'search',
+  spec,
+  seed: 11,
+  learningRate: 0.01,
+  untilStep: 20,
+  lrMin: 0,
+  lrMax: 0,
+  modelsDir,
+  ...overrides,
+});
+
+let pool: ExecutorPool;
+const events: ExecutorEvent[] = [];
+const waiters: { match: (e: ExecutorEvent) => boolean; resolve: (e: ExecutorEvent) => void }[] = [];
+function next(match: (e: ExecutorEvent) => boolean, timeoutMs = 60_000): Promise<ExecutorEvent> {
+  const seen = events.find(match);
+  if (seen) return Promise.resolve(seen);
+  return new Promise((resolve, reject) => {
+    waiters.push({ match, resolve });
+    setTimeout(() => reject(new Error('timed out waiting for an executor event')), timeoutMs).unref();
+  });
+}
+
+describe('ExecutorPool (real child processes)', () => {
+  beforeAll(async () => {
+    pool = await ExecutorPool.start(2, 'wasm', (e) => {
+      events.push(e);
+      for (const w of [...waiters]) {
+        if (!w.match(e)) continue;
+        w.resolve(e);
+        waiters.splice(waiters.indexOf(w), 1);
+      }
+    });
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  it('runs two trials at once and refuses a third', () => {
+    pool.run(job('a', { untilStep: 100_000 }));
+    pool.run(job('b', { untilStep: 100_000 }));
+    expect(pool.busy).toBe(2);
+    expect(() => pool.run(job('c'))).toThrow(NoFreeSlotError);
+    expect(pool.stop('s1', 'a')).toBe(true);
+    expect(pool.stop('s1', 'b')).toBe(true);
+  });
+
+  it('stops trials when asked', async () => {
+    const a = await next((e) => e.type === 'stopped' && e.trialId === 'a');
+    await next((e) => e.type === 'stopped' && e.trialId === 'b');
+    expect(a).toMatchObject({ outcome: 'stopped' });
+    expect(pool.busy).toBe(0);
+  });
+
+  it('pauses at the budget with a snapshot, and resumes on another process to the same curve', async () => {
+    pool.run(job('straight', { untilStep: 40 }));
+    await next((e) => e.type === 'budget' && e.trialId === 'straight');
+    pool.run(job('paused', { untilStep: 20 }));
+    const paused = (await next((e) => e.type === 'budget' && e.trialId === 'paused')) as Extract<ExecutorEvent, { type: 'budget' }>;
+    expect(paused.step).toBe(20);
+    expect(paused.snapshot.weights.length).toBeGreaterThan(0);
+    expect(paused.snapshot.weights[0]).toBeInstanceOf(Float32Array);
+    pool.run(job('paused-2', { untilStep: 40, snapshot: paused.snapshot }));
+    const resumed = (await next((e) => e.type === 'budget' && e.trialId === 'paused-2')) as Extract<ExecutorEvent, { type: 'budget' }>;
+    const straight = events.find((e) => e.type === 'budget' && e.trialId === 'straight') as Extract<ExecutorEvent, { type: 'budget' }>;
+    const losses = (id: string) => events.filter((e) => e.type === 'report' && e.trialId === id).map((e) => (e as { loss: number }).loss);
+    expect([...losses('paused'), ...losses('paused-2')]).toEqual(losses('straight'));
+    expect(resumed.valLoss).toBe(straight.valLoss);
+  });
+
+  it('runs the final training with its schedule and saves the model', async () => {
+    pool.run(job('final', { kind: 'final', lrMin: 0.001, lrMax: 0.02 }));
+    const done = (await next((e) => (e.type === 'final-done' || e.type === 'failed') && e.trialId === 'final')) as Extract<ExecutorEvent, { type: 'final-done' }>;
+    expect(done.type).toBe('final-done');
+    expect(existsSync(done.modelPath)).toBe(true);
+    const reports = events.filter((e): e is Extract<ExecutorEvent, { type: 'report' }> => e.type === 'report' && e.trialId === 'final');
+    const epochEnds = reports.filter((r) => r.valLoss !== undefined);
+    expect(epochEnds.map((r) => r.epoch)).toEqual([1, 2]);
+    // One-cycle: the rate rises to lrMax, then falls far below lrMin.
+    const rates = reports.map((r) => r.learningRate);
+    expect(Math.max(...rates)).toBeLessThanOrEqual(0.02 + 1e-12);
+    expect(Math.max(...rates)).toBeGreaterThan(0.015);
+    expect(rates.at(-1)!).toBeLessThan(0.001);
+    expect(done.steps).toBe(reports.at(-1)!.totalSteps);
+  });
+
+  it('runs a range-test seed', async () => {
+    pool.run(job('rt', { kind: 'range-test' }));
+    const done = (await next((e) => (e.type === 'range-test-done' || e.type === 'failed') && e.trialId === 'rt')) as Extract<ExecutorEvent, { type: 'range-test-done' }>;
+    expect(done.type).toBe('range-test-done');
+    expect(done.result.points.length).toBeGreaterThan(5);
+  });
+
+  it('reports a trial failed when its process dies, and replaces the process', async () => {
+    pool.run(job('doomed', { untilStep: 1_000_000 }));
+    const internal = pool as unknown as { executors: { trialId?: string; child: { kill(signal: string): void } }[] };
+    internal.executors.find((e) => e.trialId === 's1/doomed')!.child.kill('SIGKILL');
+    const failed = await next((e) => e.type === 'failed' && e.trialId === 'doomed');
+    expect(failed).toMatchObject({ error: expect.stringMatching(/died \(SIGKILL\)/) as unknown });
+    for (let i = 0; i < 300 && pool.freeSlots < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(pool.freeSlots).toBe(2);
+    pool.run(job('after', { untilStep: 10 }));
+    await next((e) => e.type === 'budget' && e.trialId === 'after');
+  });
+});

@@ -1,0 +1,118 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { BackendName } from '@lrsweep/shared';
+import type { BackendChoice } from '../backend/select.js';
+import type { ExecutorEvent, ExecutorJob, ExecutorRequest } from './protocol.js';
+
+interface Executor {
+  child: ChildProcess;
+  trialId?: string;
+  ready: boolean;
+}
+
+/** Under vitest the sources run as .ts; executors always run the compiled file. */
+function executorScript(): string {
+  const here = fileURLToPath(new URL('./child.js', import.meta.url));
+  return here.replace(/([\\/])src([\\/]executor[\\/])child\.js$/, '$1dist$2child.js');
+}
+
+export const trialKey = (sweepId: string, trialId: string): string => `${sweepId}/${trialId}`;
+
+export class NoFreeSlotError extends Error {
+  override readonly name = 'NoFreeSlotError';
+}
+
+/**
+ * One executor process per slot: trials run in parallel on separate cores, and a crash costs one
+ * trial. An executor that dies is replaced, and its trial reported failed.
+ */
+export class ExecutorPool {
+  private readonly executors: Executor[] = [];
+  private closing = false;
+  backend: BackendName | undefined;
+
+  private constructor(
+    readonly slots: number,
+    private readonly backendChoice: BackendChoice,
+    private readonly onEvent: (event: ExecutorEvent) => void,
+  ) {}
+
+  static async start(slots: number, backend: BackendChoice, onEvent: (event: ExecutorEvent) => void): Promise<ExecutorPool> {
+    const pool = new ExecutorPool(slots, backend, onEvent);
+    await Promise.all(Array.from({ length: slots }, () => pool.spawn()));
+    return pool;
+  }
+
+  private spawn(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = fork(executorScript(), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const executor: Executor = { child, ready: false };
+      this.executors.push(executor);
+      child.on('message', (event: ExecutorEvent) => {
+        if (event.type === 'ready') {
+          executor.ready = true;
+          this.backend = event.backend;
+          resolve();
+          return;
+        }
+        if (event.type !== 'report' && trialKey(event.sweepId, event.trialId) === executor.trialId) executor.trialId = undefined;
+        this.onEvent(event);
+      });
+      child.on('exit', (code, signal) => {
+        this.executors.splice(this.executors.indexOf(executor), 1);
+        if (!executor.ready) reject(new Error(`executor exited before it was ready (${signal ?? `code ${code}`})`));
+        if (executor.trialId) {
+          const [sweepId = '', trialId = ''] = executor.trialId.split('/');
+          this.onEvent({ type: 'failed', sweepId, trialId, error: `executor process died (${signal ?? `code ${code}`})` });
+        }
+        if (!this.closing) void this.spawn().catch(() => undefined);
+      });
+      child.send({ type: 'init', backend: this.backendChoice } satisfies ExecutorRequest);
+    });
+  }
+
+  /** Ready executors with no trial. */
+  get freeSlots(): number {
+    return this.executors.filter((e) => e.ready && e.trialId === undefined).length;
+  }
+
+  get busy(): number {
+    return this.executors.filter((e) => e.trialId !== undefined).length;
+  }
+
+  /** Running trials as `sweepId/trialId` keys. */
+  runningTrials(): string[] {
+    return this.executors.flatMap((e) => (e.trialId ? [e.trialId] : []));
+  }
+
+  isRunning(sweepId: string, trialId: string): boolean {
+    return this.executors.some((e) => e.trialId === trialKey(sweepId, trialId));
+  }
+
+  run(job: ExecutorJob): void {
+    const free = this.executors.find((e) => e.ready && e.trialId === undefined);
+    if (!free) throw new NoFreeSlotError(`all ${this.slots} slots are busy`);
+    free.trialId = trialKey(job.sweepId, job.trialId);
+    free.child.send({ type: 'run', job } satisfies ExecutorRequest);
+  }
+
+  /** Asks the trial to stop at its next step; its 'stopped' event follows. */
+  stop(sweepId: string, trialId: string): boolean {
+    const executor = this.executors.find((e) => e.trialId === trialKey(sweepId, trialId));
+    executor?.child.send({ type: 'stop', trialId } satisfies ExecutorRequest);
+    return executor !== undefined;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(
+      this.executors.map(
+        (e) =>
+          new Promise<void>((resolve) => {
+            e.child.once('exit', () => resolve());
+            e.child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,38 @@
+import type { SeedResult, SweepSpec, TrialKindName } from '@lrsweep/shared';
+import type { BackendChoice } from '../backend/select.js';
+import type { TrainerSnapshot } from '../trainer/trainer.js';
+
+/** One unit of work for an executor process. */
+export interface ExecutorJob {
+  sweepId: string;
+  trialId: string;
+  kind: TrialKindName;
+  spec: SweepSpec;
+  seed: number;
+  /** search: the constant rate. */
+  learningRate: number;
+  /** search: train until this absolute step, evaluate, pause. */
+  untilStep: number;
+  /** final: the range of the schedule. */
+  lrMin: number;
+  lrMax: number;
+  /** search: continue from here instead of from scratch. */
+  snapshot?: TrainerSnapshot;
+  /** final: where the trained model goes (a folder per trial is made inside). */
+  modelsDir: string;
+}
+
+export type ExecutorRequest =
+  | { type: 'init'; backend: BackendChoice }
+  | { type: 'run'; job: ExecutorJob }
+  | { type: 'stop'; trialId: string };
+
+/** Every event but 'ready' names its trial by sweepId and trialId. */
+export type ExecutorEvent =
+  | { type: 'ready'; backend: 'tensorflow' | 'wasm' | 'cpu' }
+  | { type: 'report'; sweepId: string; trialId: string; step: number; learningRate: number; loss: number; epoch?: number; totalSteps?: number; valLoss?: number; valAccuracy?: number }
+  | { type: 'budget'; sweepId: string; trialId: string; step: number; valLoss: number; valAccuracy: number; snapshot: TrainerSnapshot }
+  | { type: 'stopped'; sweepId: string; trialId: string; step: number; outcome: 'stopped' | 'non-finite' }
+  | { type: 'final-done'; sweepId: string; trialId: string; steps: number; valLoss: number; valAccuracy: number; modelPath: string }
+  | { type: 'range-test-done'; sweepId: string; trialId: string; result: SeedResult }
+  | { type: 'failed'; sweepId: string; trialId: string; error: string };

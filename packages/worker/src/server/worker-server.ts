@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { availableParallelism, hostname } from 'node:os';
+import * as grpc from '@grpc/grpc-js';
+import { connect, type NatsConnection } from 'nats';
+import {
+  createServer,
+  encodeMessage,
+  invalidArgument,
+  isSubjectToken,
+  loadLrsweepPackage,
+  ProtoSpecError,
+  specFromProto,
+  subjects,
+  WORKER_SERVICE_NAME,
+  type LossReport,
+  type LrsweepServer,
+  type TrialEvent,
+  type TrialKindName,
+  type WorkerHeartbeat,
+} from '@lrsweep/shared';
+import type { WorkerServiceHandlers } from '@lrsweep/shared/gen/lrsweep/v1/WorkerService';
+import type { BackendChoice } from '../backend/select.js';
+import { ExecutorPool, trialKey } from '../executor/pool.js';
+import type { ExecutorEvent } from '../executor/protocol.js';
+import type { TrainerSnapshot } from '../trainer/trainer.js';
+
+export interface WorkerOptions {
+  /** host:port to listen on (port 0 picks one). Default 127.0.0.1:0. */
+  listen?: string;
+  /** host:port the coordinator dials; default the listen address (with the host name for 0.0.0.0). */
+  advertise?: string;
+  natsUrl: string;
+  /** Trials at once, one executor process each. Default: one per core. */
+  slots?: number;
+  backend?: BackendChoice;
+  workerId?: string;
+  modelsDir?: string;
+  heartbeatMs?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Lifecycle: STARTING → RUNNING → DRAINING → STOPPED.
+ * RUNNING accepts trials; DRAINING (after shutdown()) answers health NOT_SERVING, refuses new
+ * trials with UNAVAILABLE and stops its running ones; STOPPED has released every resource.
+ */
+export type WorkerState = 'STARTING' | 'RUNNING' | 'DRAINING' | 'STOPPED';
+
+const KINDS: Record<string, TrialKindName | undefined> = {
+  TRIAL_KIND_SEARCH: 'search',
+  TRIAL_KIND_FINAL: 'final',
+  TRIAL_KIND_RANGE_TEST: 'range-test',
+};
+
+/**
+ * A worker: serves WorkerService over gRPC, runs trials in executor processes (one per slot),
+ * keeps paused trials' snapshots so a promotion resumes rather than restarts, and publishes loss
+ * reports, trial events and heartbeats on NATS.
+ */
+export class WorkerServer {
+  state: WorkerState = 'STARTING';
+  readonly workerId: string;
+  address = '';
+  private readonly paused = new Map<string, { sweepId: string; trialId: string; snapshot: TrainerSnapshot }>();
+  private readonly kinds = new Map<string, TrialKindName>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private grpcServer: LrsweepServer | undefined;
+  private pool: ExecutorPool | undefined;
+  private nc: NatsConnection | undefined;
+  private readonly log: (line: string) => void;
+
+  private constructor(private readonly options: WorkerOptions) {
+    this.workerId = options.workerId ?? `w-${randomUUID().slice(0, 8)}`;
+    this.log = options.log ?? ((line) => process.stderr.write(`[worker ${this.workerId}] ${line}\n`));
+  }
+
+  static async start(options: WorkerOptions): Promise<WorkerServer> {
+    const worker = new WorkerServer(options);
+    try {
+      await worker.startAll();
+    } catch (error) {
+      await worker.shutdown(0);
+      throw error;
+    }
+    return worker;
+  }
+
+  get slots(): number {
+    return this.pool?.slots ?? 0;
+  }
+
+  get backend(): string {
+    return this.pool?.backend ?? 'unknown';
+  }
+
+  private async startAll(): Promise<void> {
+    if (!isSubjectToken(this.workerId)) throw new Error(`worker id '${this.workerId}' must be 1-64 of A-Z a-z 0-9 _ -`);
+    this.nc = await connect({ servers: this.options.natsUrl, name: this.workerId, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    this.pool = await ExecutorPool.start(this.options.slots ?? availableParallelism(), this.options.backend ?? 'auto', (e) => this.onExecutorEvent(e));
+    const { proto } = loadLrsweepPackage();
+    this.grpcServer = createServer({ services: [WORKER_SERVICE_NAME] });
+    this.grpcServer.server.addService(proto.lrsweep.v1.WorkerService.service, this.handlers());
+    const listen = this.options.listen ?? '127.0.0.1:0';
+    const port = await this.grpcServer.bind(listen);
+    const host = listen.slice(0, listen.lastIndexOf(':'));
+    this.address = this.options.advertise ?? `${host === '0.0.0.0' || host === '[::]' ? hostname() : host}:${port}`;
+    this.state = 'RUNNING';
+    this.sendHeartbeat();
+    this.heartbeat = setInterval(() => this.sendHeartbeat(), this.options.heartbeatMs ?? 2000);
+    this.log(`serving on ${this.address}: ${this.slots} slot(s), backend ${this.backend}`);
+  }
+
+  private sendHeartbeat(): void {
+    if (!this.nc || this.nc.isClosed()) return;
+    const running = (this.pool?.runningTrials() ?? []).map((key) => {
+      const [sweepId = '', trialId = ''] = key.split('/');
+      return { sweepId, trialId };
+    });
+    const beat: WorkerHeartbeat = {
+      workerId: this.workerId,
+      address: this.address,
+      slots: this.slots,
+      backend: (this.pool?.backend ?? 'cpu'),
+      running,
+      alive: this.state === 'RUNNING',
+      sentAtMs: Date.now(),
+    };
+    this.nc.publish(subjects.worker(this.workerId), encodeMessage(beat));
+  }
+
+  private publish(subject: string, message: LossReport | TrialEvent): void {
+    if (this.nc && !this.nc.isClosed()) this.nc.publish(subject, encodeMessage(message));
+  }
+
+  private onExecutorEvent(event: ExecutorEvent): void {
+    if (event.type === 'ready') return;
+    const { sweepId, trialId } = event;
+    const base = { sweepId, trialId, workerId: this.workerId };
+    switch (event.type) {
+      case 'report': {
+        const { type: _type, sweepId: _s, trialId: _t, ...rest } = event;
+        this.publish(subjects.loss(sweepId, trialId), { ...base, ...rest, kind: this.kinds.get(trialKey(sweepId, trialId)) ?? 'search', sentAtMs: Date.now() });
+        return;
+      }
+      case 'budget':
+        this.paused.set(trialKey(sweepId, trialId), { sweepId, trialId, snapshot: event.snapshot });
+        this.publish(subjects.trial(sweepId, trialId), { type: 'budget-reached', ...base, step: event.step, valLoss: event.valLoss, valAccuracy: event.valAccuracy });
+        break;
+      case 'stopped':
+        this.publish(subjects.trial(sweepId, trialId), { type: 'stopped', ...base, step: event.step, outcome: event.outcome });
+        break;
+      case 'final-done':
+        this.publish(subjects.trial(sweepId, trialId), { type: 'final-done', ...base, steps: event.steps, valLoss: event.valLoss, valAccuracy: event.valAccuracy, modelPath: event.modelPath, backend: this.backend });
+        break;
+      case 'range-test-done':
+        this.publish(subjects.trial(sweepId, trialId), { type: 'range-test-done', ...base, result: event.result });
+        break;
+      case 'failed':
+        this.log(`trial ${sweepId}/${trialId} failed: ${event.error}`);
+        this.publish(subjects.trial(sweepId, trialId), { type: 'failed', ...base, error: event.error });
+        break;
+    }
+    this.kinds.delete(trialKey(sweepId, trialId));
+  }
+
+  private handlers(): WorkerServiceHandlers {
+    return {
+      RunTrial: (call, callback) => {
+        const request = call.request;
+        if (this.state !== 'RUNNING' || !this.pool) {
+          callback({ code: grpc.status.UNAVAILABLE, details: `worker ${this.workerId} is ${this.state}` });
+          return;
+        }
+        const violations = [
+          ...(isSubjectToken(request.sweepId) ? [] : [{ field: 'sweep_id', description: 'must be 1-64 of A-Z a-z 0-9 _ -' }]),
+          ...(isSubjectToken(request.trialId) ? [] : [{ field: 'trial_id', description: 'must be 1-64 of A-Z a-z 0-9 _ -' }]),
+        ];
+        const kind = KINDS[request.kind];
+        if (!kind) violations.push({ field: 'kind', description: 'must be TRIAL_KIND_SEARCH, TRIAL_KIND_FINAL or TRIAL_KIND_RANGE_TEST' });
+        if (kind === 'search' && !(request.learningRate > 0 && Number.isFinite(request.learningRate))) violations.push({ field: 'learning_rate', description: 'must be a positive finite rate' });
+        if (kind === 'search' && !(request.untilStep > 0)) violations.push({ field: 'until_step', description: 'must be a positive step count' });
+        if (kind === 'final' && !(request.lrMin > 0 && request.lrMax >= request.lrMin && Number.isFinite(request.lrMax))) {
+          violations.push({ field: 'lr_min', description: 'must satisfy 0 < lr_min <= lr_max < infinity' });
+        }
+        if (!request.spec) violations.push({ field: 'spec', description: 'is required' });
+        let spec;
+        try {
+          if (request.spec) spec = specFromProto(request.spec);
+        } catch (error) {
+          if (!(error instanceof ProtoSpecError)) throw error;
+          violations.push(...error.violations);
+        }
+        if (violations.length > 0 || !spec || !kind) {
+          callback(invalidArgument('invalid RunTrial request', violations));
+          return;
+        }
+        const key = trialKey(request.sweepId, request.trialId);
+        if (this.pool.isRunning(request.sweepId, request.trialId)) {
+          callback({ code: grpc.status.ALREADY_EXISTS, details: `trial ${key} is already running here` });
+          return;
+        }
+        if (this.pool.freeSlots === 0) {
+          callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: `all ${this.slots} slots of ${this.workerId} are busy` });
+          return;
+        }
+        const paused = kind === 'search' ? this.paused.get(key) : undefined;
+        this.paused.delete(key);
+        this.kinds.set(key, kind);
+        this.pool.run({
+          sweepId: request.sweepId,
+          trialId: request.trialId,
+          kind,
+          spec,
+          seed: request.seed,
+          learningRate: request.learningRate,
+          untilStep: request.untilStep,
+          lrMin: request.lrMin,
+          lrMax: request.lrMax,
+          modelsDir: this.options.modelsDir ?? '.lrsweep/models',
+          ...(paused ? { snapshot: paused.snapshot } : {}),
+        });
+        callback(null, { resumed: paused !== undefined, step: paused?.snapshot.step ?? 0 });
+      },
+      StopTrial: (call, callback) => {
+        const { sweepId, trialId } = call.request;
+        const stopped = this.pool?.stop(sweepId, trialId) ?? false;
+        const released = this.paused.delete(trialKey(sweepId, trialId));
+        callback(null, { found: stopped || released });
+      },
+      DescribeWorker: (_call, callback) => {
+        const running = (this.pool?.runningTrials() ?? []).map((key) => {
+          const [sweepId = '', trialId = ''] = key.split('/');
+          return { sweepId, trialId, step: 0, paused: false };
+        });
+        const paused = [...this.paused.values()].map((p) => ({ sweepId: p.sweepId, trialId: p.trialId, step: p.snapshot.step, paused: true }));
+        callback(null, { workerId: this.workerId, address: this.address, slots: this.slots, backend: this.backend, trials: [...running, ...paused] });
+      },
+    };
+  }
+
+  /** Drains: NOT_SERVING first, a last heartbeat saying so, running trials stopped, then everything closed. */
+  async shutdown(graceMs = 5000): Promise<void> {
+    if (this.state === 'STOPPED') return;
+    this.state = 'DRAINING';
+    clearInterval(this.heartbeat);
+    for (const name of ['', WORKER_SERVICE_NAME]) this.grpcServer?.health.setStatus(name, 'NOT_SERVING');
+    this.sendHeartbeat();
+    for (const key of this.pool?.runningTrials() ?? []) {
+      const [sweepId = '', trialId = ''] = key.split('/');
+      this.pool?.stop(sweepId, trialId);
+    }
+    await this.grpcServer?.shutdown(graceMs);
+    await this.pool?.close();
+    this.paused.clear();
+    if (this.nc && !this.nc.isClosed()) await this.nc.drain();
+    this.state = 'STOPPED';
+  }
+}
