@@ -113,7 +113,7 @@ interface Trial {
 
 export interface Outcome {
   best: { trialId: string; learningRate: number; valLoss: number; valAccuracy: number } | null;
-  /** Learning rates that survived the first cut (promoted at least once, never diverged or stagnant). */
+  /** Learning rates that survived the first cut (promoted at least once, never diverged or stagnant), and the best. */
   range: { min: number; max: number } | null;
 }
 
@@ -442,7 +442,8 @@ export class SweepScheduler {
             .sort((a, b) => compareRank(a, b, 0))
             .slice(0, promotionQuota(this.trials.filter((t) => t.state === 'COMPLETED').length, this.config.reductionFactor, true))
         : this.trials.filter((t) => t.promotedFrom.size > 0 && t.reason !== 'diverged' && t.reason !== 'stagnant');
-    const rates = (survivors.length > 0 ? survivors : best ? [this.byId.get(best.trialId)!] : []).map((t) => t.learningRate);
+    // The best rate is always inside the range, even when a noisy plateau stopped it as stagnant.
+    const rates = [...survivors.map((t) => t.learningRate), ...(best ? [best.learningRate] : [])];
     return { best, range: rates.length > 0 ? { min: Math.min(...rates), max: Math.max(...rates) } : null };
   }
 

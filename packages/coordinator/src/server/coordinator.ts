@@ -385,13 +385,17 @@ export class Coordinator {
 
   /** Streams new decisions to watchers and moves the sweep on when its search is over. */
   private afterDecisions(run: SweepRun): void {
+    this.streamDecisions(run);
+    if (run.state === 'SEARCHING' && run.scheduler?.isDone()) this.startFinal(run);
+  }
+
+  private streamDecisions(run: SweepRun): void {
     const scheduler = run.scheduler;
     if (!scheduler) return;
     for (const decision of scheduler.decisions.slice(run.streamedDecisions)) {
       this.broadcast(run, decision.kind === 'started' ? { trialStarted: trialToProto(scheduler.trial(decision.trialId)!) } : { decision: decisionToProto(decision) });
     }
     run.streamedDecisions = scheduler.decisions.length;
-    if (run.state === 'SEARCHING' && scheduler.isDone()) this.startFinal(run);
   }
 
   private startFinal(run: SweepRun): void {
@@ -482,11 +486,13 @@ export class Coordinator {
   cancel(sweepId: string): SweepState | undefined {
     const run = this.sweeps.get(sweepId);
     if (!run) return undefined;
+    if (run.state === 'COMPLETED' || run.state === 'FAILED' || run.state === 'CANCELLED') return run.state;
     if (run.scheduler) this.execute(run, run.scheduler.cancel());
     for (const [trialId, workerId] of run.placement) {
       if (trialId === FINAL_TRIAL_ID || trialId.startsWith('rt')) this.execute(run, [{ type: 'stop', trialId, workerId }]);
     }
-    if (run.scheduler) this.afterDecisions(run);
+    // Watchers see every trial's cancellation, then the end; no final training follows.
+    this.streamDecisions(run);
     this.finish(run, 'CANCELLED');
     return run.state;
   }

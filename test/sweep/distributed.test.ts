@@ -1,0 +1,172 @@
+import { existsSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fieldViolationsOf, loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpec } from '@lrsweep/shared';
+import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
+import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
+import type { WatchSweepResponse__Output } from '@lrsweep/shared/gen/lrsweep/v1/WatchSweepResponse';
+import type { WorkerServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/WorkerService';
+import { runCli } from '../helpers.js';
+import { startCoordinator, startNats, startWorker, type Managed } from '../processes.js';
+
+const { proto } = loadLrsweepPackage();
+
+/** Spirals: small and fast, with rates that diverge at the top of the grid. */
+const spec = (overrides: Partial<SweepSpec> = {}): SweepSpec =>
+  parseSpec({
+    name: 'e2e-spirals',
+    seed: 5,
+    model: { builtin: 'mlp', hidden: [32, 32] },
+    dataset: { builtin: 'spirals', classes: 3, pointsPerClass: 300, sampleFraction: 0.6 },
+    optimizer: { name: 'sgd' },
+    batchSize: 32,
+    grid: { min: 1e-3, max: 300, points: 9 },
+    search: { strategy: 'asha', minSteps: 10, maxSteps: 90, reductionFactor: 3, reportEvery: 5 },
+    final: { epochs: 2, schedule: 'one-cycle' },
+    ...overrides,
+  });
+
+function watch(client: SweepServiceClient, sweepId: string): Promise<{ events: WatchSweepResponse__Output[]; done: Sweep__Output }> {
+  return new Promise((resolve, reject) => {
+    const events: WatchSweepResponse__Output[] = [];
+    const stream = client.watchSweep({ sweepId }, { deadline: Date.now() + 170_000 });
+    stream.on('data', (e: WatchSweepResponse__Output) => events.push(e));
+    stream.on('error', reject);
+    stream.on('end', () => {
+      const done = events.find((e) => e.done)?.done;
+      if (done) resolve({ events, done });
+      else reject(new Error('stream ended without a done event'));
+    });
+  });
+}
+
+describe('a distributed sweep: real NATS, a coordinator and worker processes on loopback', () => {
+  let nats: Awaited<ReturnType<typeof startNats>>;
+  let coordinator: Awaited<ReturnType<typeof startCoordinator>>;
+  const workers: Managed[] = [];
+  let client: SweepServiceClient;
+
+  beforeAll(async () => {
+    nats = await startNats();
+    coordinator = await startCoordinator(nats.url, ['--heartbeat-timeout', '3']);
+    workers.push(await startWorker(nats.url, 'e2e-w1'), await startWorker(nats.url, 'e2e-w2'));
+    client = new proto.lrsweep.v1.SweepService(coordinator.address, grpc.credentials.createInsecure());
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await Promise.all(workers.map((w) => w.stop()));
+    await coordinator?.process.stop();
+    await nats?.server.stop();
+  });
+
+  it('runs to the end with the right prunes, decisions with evidence, and a trained model', async () => {
+    const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(spec()) });
+    const { events, done } = await watch(client, sweepId);
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(events[0]!.snapshot?.sweepId).toBe(sweepId);
+    expect(events.some((e) => e.loss)).toBe(true);
+    expect(events.some((e) => e.trialStarted)).toBe(true);
+    expect(events.some((e) => e.finalProgress)).toBe(true);
+
+    const trials = [...done.trials].sort((a, b) => a.learningRate - b.learningRate);
+    expect(trials).toHaveLength(9);
+    // The largest rates blow up and are pruned as diverged, at once (before their first rung).
+    const top = trials.at(-1)!;
+    expect(top).toMatchObject({ state: 'TRIAL_STATE_PRUNED', reason: 'PRUNE_REASON_DIVERGED' });
+    expect(top.steps).toBeLessThan(10);
+    // Rung losers are stopped at a rung; at least one rate runs the whole budget.
+    expect(trials.some((t) => t.reason === 'PRUNE_REASON_RUNG')).toBe(true);
+    expect(trials.filter((t) => t.state === 'TRIAL_STATE_COMPLETED').every((t) => t.steps === 90)).toBe(true);
+    expect(trials.some((t) => t.state === 'TRIAL_STATE_COMPLETED')).toBe(true);
+    // Both workers did work.
+    expect(new Set(trials.map((t) => t.workerId)).size).toBe(2);
+    // Every prune carries its evidence.
+    for (const d of done.decisions.filter((d) => d.kind === 'DECISION_KIND_PRUNED')) {
+      expect(d.summary.length).toBeGreaterThan(10);
+      expect(d.evidence?.rule).toMatch(/non-finite|divergence|ordered-grid|stagnation|rung/);
+    }
+    expect(Number(done.budget!.stepsSpent)).toBeLessThan(Number(done.budget!.fullGridSteps));
+    expect(done.best!.learningRate).toBeGreaterThan(0);
+    expect(done.backend).toBe('wasm');
+    expect(done.final!.valAccuracy).toBeGreaterThan(0.5);
+    expect(existsSync(done.final!.modelPath)).toBe(true);
+    // GetSweep and ListSweeps agree.
+    const { sweep } = await unary(client, 'getSweep', { sweepId });
+    expect(sweep!.state).toBe('SWEEP_STATE_COMPLETED');
+    const { sweeps } = await unary(client, 'listSweeps', {});
+    expect(sweeps.map((s) => s.sweepId)).toContain(sweepId);
+  });
+
+  it('the CLI submits, waits, gets and lists against the running coordinator', async () => {
+    const submitted = await runCli(['submit', 'examples/spirals.yaml', '--coordinator', coordinator.address, '--wait', '--json']);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const result = JSON.parse(submitted.stdout) as { sweepId: string; state: string; trials: { lr: number; state: string; reason: string | null }[]; budget: { stepsSpent: number; fullGridSteps: number }; final: { valAccuracy: number; modelPath: string } };
+    expect(result.state).toBe('COMPLETED');
+    expect(result.trials).toHaveLength(12);
+    for (const t of result.trials) expect(['COMPLETED', 'PRUNED', 'FAILED', 'CANCELLED']).toContain(t.state);
+    expect(result.final.valAccuracy).toBeGreaterThan(0.9);
+    const got = await runCli(['get', result.sweepId, '--json'], { env: { LRSWEEP_COORDINATOR: coordinator.address } });
+    expect((JSON.parse(got.stdout) as { sweepId: string }).sweepId).toBe(result.sweepId);
+    const listed = await runCli(['list', '--coordinator', coordinator.address]);
+    expect(listed.stdout).toContain(result.sweepId);
+    const missing = await runCli(['get', 's-nope', '--coordinator', coordinator.address]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no sweep s-nope/);
+    const unreachable = await runCli(['list', '--coordinator', '127.0.0.1:1']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/cannot reach the coordinator at 127.0.0.1:1[\s\S]*fix:/);
+  });
+
+  it('rejects a broken spec with INVALID_ARGUMENT naming the field, and keeps serving', async () => {
+    const bad = specToProto(spec());
+    bad.grid = { min: 1, max: 0.5, points: 9 };
+    bad.batchSize = 0;
+    const error = (await unary(client, 'submitSweep', { spec: bad }).catch((e: unknown) => e)) as grpc.ServiceError;
+    expect(error.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(error.details).toContain('spec.grid.min');
+    expect(fieldViolationsOf(error).map((v) => v.field)).toEqual(expect.arrayContaining(['spec.grid.min', 'spec.batch_size']));
+    const { sweeps } = await unary(client, 'listSweeps', {});
+    expect(sweeps.length).toBeGreaterThan(0);
+  });
+
+  it('a worker that joins mid-sweep gets work', async () => {
+    const long = spec({ grid: { min: 1e-3, max: 1, points: 10 }, search: { strategy: 'grid', minSteps: 10, maxSteps: 4000, reductionFactor: 3, reportEvery: 5 }, final: { epochs: 1, schedule: 'constant' } });
+    const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(long) });
+    const watching = watch(client, sweepId);
+    await new Promise((r) => setTimeout(r, 1500));
+    workers.push(await startWorker(nats.url, 'e2e-late'));
+    const { done } = await watching;
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(done.trials.some((t) => t.workerId === 'e2e-late')).toBe(true);
+  });
+
+  it('a sweep cancelled mid-way leaves no trial running on any worker', async () => {
+    const long = spec({ grid: { min: 1e-3, max: 1, points: 10 }, search: { strategy: 'grid', minSteps: 10, maxSteps: 5000, reductionFactor: 3, reportEvery: 5 } });
+    const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(long) });
+    const watching = watch(client, sweepId);
+    await new Promise((r) => setTimeout(r, 2000));
+    const { state } = await unary(client, 'cancelSweep', { sweepId });
+    const { sweep: now } = await unary(client, 'getSweep', { sweepId });
+    expect(state, now!.error).toBe('SWEEP_STATE_CANCELLED');
+    const { done } = await watching;
+    expect(done.trials.every((t) => t.state !== 'TRIAL_STATE_RUNNING' && t.state !== 'TRIAL_STATE_PENDING' && t.state !== 'TRIAL_STATE_PAUSED')).toBe(true);
+    expect(done.trials.some((t) => t.state === 'TRIAL_STATE_CANCELLED')).toBe(true);
+    // Ask every worker directly: nothing of this sweep runs or is kept.
+    await new Promise((r) => setTimeout(r, 1000));
+    const describe = async (address: string) => {
+      const worker: WorkerServiceClient = new proto.lrsweep.v1.WorkerService(address, grpc.credentials.createInsecure());
+      try {
+        return await unary(worker, 'describeWorker', {});
+      } finally {
+        worker.close();
+      }
+    };
+    const addresses = workers.map((w) => w.output().match(/serving on (\d+\.\d+\.\d+\.\d+:\d+)/)?.[1]).filter((a): a is string => a !== undefined);
+    expect(addresses.length).toBe(workers.length);
+    for (const address of addresses) {
+      const info = await describe(address);
+      expect(info.trials.filter((t) => t.sweepId === sweepId)).toEqual([]);
+    }
+  });
+});
