@@ -34,8 +34,8 @@ export function manage(command: string, args: string[], env: NodeJS.ProcessEnv =
     text += d.toString();
     for (const l of listeners) l();
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   return {
     child,
     output: () => text,
