@@ -118,6 +118,21 @@ describe('a distributed sweep: real NATS, a coordinator and worker processes on 
     expect(unreachable.stderr).toMatch(/cannot reach the coordinator at 127.0.0.1:1[\s\S]*fix:/);
   });
 
+  it('auto: a range test on the workers sets the grid, then ASHA searches it', async () => {
+    const submitted = spec({ search: { strategy: 'auto', minSteps: 10, maxSteps: 90, reductionFactor: 3, reportEvery: 5 }, rangeTest: { min: 1e-5, max: 100, steps: 60, seeds: 2, beta: 0.9 } });
+    const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(submitted) });
+    const { events, done } = await watch(client, sweepId);
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(events[0]!.snapshot!.state).toBe('SWEEP_STATE_RANGE_TEST');
+    // The searched grid is the range test's, not the submitted one.
+    expect(done.spec!.grid!.min).not.toBe(submitted.grid.min);
+    expect(done.spec!.grid!.max).not.toBe(submitted.grid.max);
+    const rates = done.trials.map((t) => t.learningRate);
+    expect(Math.min(...rates)).toBeCloseTo(done.spec!.grid!.min, 12);
+    expect(done.trials).toHaveLength(submitted.grid.points);
+    expect(done.final!.valAccuracy).toBeGreaterThan(0.5);
+  });
+
   it('rejects a broken spec with INVALID_ARGUMENT naming the field, and keeps serving', async () => {
     const bad = specToProto(spec());
     bad.grid = { min: 1, max: 0.5, points: 9 };

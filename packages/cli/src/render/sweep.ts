@@ -127,6 +127,12 @@ export function summarizeSweep(result: SweepResult): string {
     ]),
   );
   lines.push('', lossPlot(result), '');
+  const shown = result.decisions.filter((d) => d.kind === 'pruned' || d.kind === 'promoted' || d.kind === 'completed' || d.kind === 'failed');
+  if (shown.length > 0) {
+    lines.push('decisions:');
+    for (const d of shown) lines.push(`  ${String(d.sequence).padStart(3)}  ${d.summary}`);
+    lines.push('');
+  }
   if (result.best) lines.push(`best rate: ${formatRate(result.best.lr)} (val loss ${formatLoss(result.best.valLoss)}, accuracy ${(result.best.valAccuracy * 100).toFixed(1)}%)`);
   if (result.range) lines.push(`surviving range: ${formatRate(result.range.min)} – ${formatRate(result.range.max)}`);
   const share = result.budget.fullGridSteps > 0 ? (100 * result.budget.stepsSpent) / result.budget.fullGridSteps : 0;

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import {
-  analyzeCurve,
   decodeMessage,
   deriveSeed,
   invalidArgument,
@@ -516,7 +515,8 @@ export class Coordinator {
       ...(outcome?.best ? { best: { trialId: outcome.best.trialId, learningRate: outcome.best.learningRate, valLoss: outcome.best.valLoss, valAccuracy: outcome.best.valAccuracy } } : {}),
       ...(outcome?.range ? { range: outcome.range } : {}),
       trials: trials.map((t) => trialToProto(t)),
-      budget: { stepsSpent: scheduler?.stepsSpent() ?? 0, fullGridSteps: scheduler?.fullGridSteps() ?? 0 },
+      // The range test of `auto` counts: its steps are compute the sweep spent.
+      budget: { stepsSpent: (scheduler?.stepsSpent() ?? 0) + rangeTestSteps(run), fullGridSteps: scheduler?.fullGridSteps() ?? run.spec.grid.points * run.spec.search.maxSteps },
       ...(run.final
         ? {
             final: {
@@ -617,6 +617,12 @@ export class Coordinator {
   }
 }
 
+function rangeTestSteps(run: SweepRun): number {
+  let steps = 0;
+  for (const result of run.rangeTest?.results.values() ?? []) steps += result.points.length;
+  return steps;
+}
+
 /** A SeedResult that crossed NATS: non-finite numbers come back from their string form. */
 function reviveSeedResult(raw: unknown): SeedResult {
   const revive = (value: unknown): unknown => {
@@ -627,9 +633,5 @@ function reviveSeedResult(raw: unknown): SeedResult {
     if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revive(v)]));
     return value;
   };
-  const result = revive(raw) as SeedResult;
-  // Recompute the analysis here rather than trusting the worker's.
-  const analysis = analyzeCurve(result.points, { beta: 0.9, plannedSteps: result.points.length });
-  void analysis;
-  return result;
+  return revive(raw) as SeedResult;
 }
