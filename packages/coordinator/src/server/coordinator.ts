@@ -182,7 +182,7 @@ export class Coordinator {
     }
     const event = decodeMessage(TrialEvent, data);
     if (!event.ok || event.value.trialId !== parsed.trialId || event.value.sweepId !== parsed.sweepId) return void (this.rejected.messages += 1);
-    this.freeSlot(event.value.workerId, parsed.sweepId, parsed.trialId, event.value.type);
+    this.freeSlot(event.value.workerId, parsed.sweepId, parsed.trialId);
     if (run) this.onTrialEvent(run, event.value);
     this.dispatch();
   }
@@ -221,7 +221,7 @@ export class Coordinator {
       if (run.rangeTest) {
         for (const [trialId, workerId] of run.placement) {
           if (workerId === worker.workerId && run.rangeTest.running.delete(trialId)) {
-            run.rangeTest.pending.unshift({ trialId, seed: Number(trialId.slice(2)) });
+            run.rangeTest.pending.unshift({ trialId, seed: rangeTestSeedOf(run.spec.seed, trialId) });
           }
         }
       }
@@ -234,8 +234,7 @@ export class Coordinator {
     this.dispatch();
   }
 
-  private freeSlot(workerId: string, sweepId: string, trialId: string, eventType: TrialEvent['type']): void {
-    void eventType;
+  private freeSlot(workerId: string, sweepId: string, trialId: string): void {
     this.workers.get(workerId)?.busy.delete(`${sweepId}/${trialId}`);
     this.sweeps.get(sweepId)?.placement.delete(trialId);
   }
@@ -470,7 +469,7 @@ export class Coordinator {
     if (spec.search.strategy === 'auto') {
       run.state = 'RANGE_TEST';
       run.rangeTest = {
-        pending: Array.from({ length: spec.rangeTest.seeds }, (_, k) => ({ trialId: `rt${k}`, seed: deriveSeed(spec.seed, 100 + k) })),
+        pending: Array.from({ length: spec.rangeTest.seeds }, (_, k) => ({ trialId: `rt${k}`, seed: rangeTestSeedOf(spec.seed, `rt${k}`) })),
         running: new Set(),
         results: new Map(),
       };
@@ -615,6 +614,11 @@ export class Coordinator {
     await this.consuming;
     this.state = 'STOPPED';
   }
+}
+
+/** Seed of range-test job `rt<k>`: the same derivation as `lrsweep range-test`, so both agree. */
+function rangeTestSeedOf(specSeed: number, trialId: string): number {
+  return deriveSeed(specSeed, 100 + Number(trialId.slice(2)));
 }
 
 function rangeTestSteps(run: SweepRun): number {

@@ -187,7 +187,10 @@ export class WorkerServer {
         try {
           if (request.spec) spec = specFromProto(request.spec);
         } catch (error) {
-          if (!(error instanceof ProtoSpecError)) throw error;
+          if (!(error instanceof ProtoSpecError)) {
+            callback({ code: grpc.status.INTERNAL, details: `cannot read the spec: ${error instanceof Error ? error.message : String(error)}` });
+            return;
+          }
           violations.push(...error.violations);
         }
         if (violations.length > 0 || !spec || !kind) {

@@ -1,0 +1,110 @@
+import * as grpc from '@grpc/grpc-js';
+import { connect, type NatsConnection } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeMessage, fieldViolationsOf, loadLrsweepPackage, LossReport, parseSpec, specToProto, TrialEvent, unary, WorkerHeartbeat } from '@lrsweep/shared';
+import type { WorkerServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/WorkerService';
+import { startNats, startWorker, type Managed } from '../processes.js';
+
+const { proto } = loadLrsweepPackage();
+const spec = specToProto(
+  parseSpec({
+    name: 'worker-test',
+    model: { builtin: 'mlp', hidden: [16] },
+    dataset: { builtin: 'spirals', pointsPerClass: 200 },
+    optimizer: { name: 'adam' },
+    batchSize: 32,
+    search: { reportEvery: 5 },
+  }),
+);
+
+describe('WorkerService (a real worker process, a real NATS server)', () => {
+  let nats: Awaited<ReturnType<typeof startNats>>;
+  let worker: Managed;
+  let client: WorkerServiceClient;
+  let nc: NatsConnection;
+  const seen: { subject: string; data: Uint8Array }[] = [];
+
+  const until = async <T>(find: () => T | undefined, timeoutMs = 30_000): Promise<T> => {
+    const start = Date.now();
+    for (;;) {
+      const found = find();
+      if (found !== undefined) return found;
+      if (Date.now() - start > timeoutMs) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const events = (trialId: string) =>
+    seen
+      .filter((m) => m.subject === `lrsweep.trial.sw1.${trialId}`)
+      .map((m) => decodeMessage(TrialEvent, m.data))
+      .flatMap((d) => (d.ok ? [d.value] : []));
+
+  beforeAll(async () => {
+    nats = await startNats();
+    nc = await connect({ servers: nats.url });
+    const sub = nc.subscribe('lrsweep.>');
+    void (async () => {
+      for await (const m of sub) seen.push({ subject: m.subject, data: m.data });
+    })();
+    worker = await startWorker(nats.url, 'wt-1');
+    const address = worker.output().match(/serving on (\d+\.\d+\.\d+\.\d+:\d+)/)![1]!;
+    client = new proto.lrsweep.v1.WorkerService(address, grpc.credentials.createInsecure());
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await worker?.stop();
+    await nc?.drain();
+    await nats?.server.stop();
+  });
+
+  it('describes itself and heartbeats on NATS', async () => {
+    const info = await unary(client, 'describeWorker', {});
+    expect(info).toMatchObject({ workerId: 'wt-1', slots: 1, backend: 'wasm', trials: [] });
+    const beat = await until(() => seen.find((m) => m.subject === 'lrsweep.worker.wt-1'));
+    const decoded = decodeMessage(WorkerHeartbeat, beat.data);
+    expect(decoded.ok && decoded.value).toMatchObject({ workerId: 'wt-1', address: info.address, slots: 1, alive: true });
+  });
+
+  it('refuses a malformed request with every bad field named', async () => {
+    const error = (await unary(client, 'runTrial', { sweepId: 'bad id!', trialId: '', kind: 'TRIAL_KIND_SEARCH', learningRate: -1, untilStep: 0, spec }).catch((e: unknown) => e)) as grpc.ServiceError;
+    expect(error.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(fieldViolationsOf(error).map((v) => v.field).sort()).toEqual(['learning_rate', 'sweep_id', 'trial_id', 'until_step']);
+    const badSpec = (await unary(client, 'runTrial', { sweepId: 'sw1', trialId: 't1', kind: 'TRIAL_KIND_SEARCH', learningRate: 0.01, untilStep: 10, spec: { ...spec, batchSize: 0 } }).catch((e: unknown) => e)) as grpc.ServiceError;
+    expect(fieldViolationsOf(badSpec).map((v) => v.field)).toContain('spec.batch_size');
+  });
+
+  it('runs a trial to its budget, publishing loss reports and the rung event; resumes it from there', async () => {
+    const first = await unary(client, 'runTrial', { sweepId: 'sw1', trialId: 't1', kind: 'TRIAL_KIND_SEARCH', learningRate: 0.01, untilStep: 20, seed: 3, spec });
+    expect(first).toEqual({ resumed: false, step: 0 });
+    const budget = await until(() => events('t1').find((e) => e.type === 'budget-reached'));
+    expect(budget).toMatchObject({ step: 20, workerId: 'wt-1' });
+    const reports = seen.filter((m) => m.subject === 'lrsweep.loss.sw1.t1').map((m) => decodeMessage(LossReport, m.data));
+    expect(reports.map((r) => r.ok && r.value.step)).toEqual([5, 10, 15, 20]);
+    expect((await unary(client, 'describeWorker', {})).trials).toEqual([expect.objectContaining({ trialId: 't1', paused: true, step: 20 })]);
+    const resumed = await unary(client, 'runTrial', { sweepId: 'sw1', trialId: 't1', kind: 'TRIAL_KIND_SEARCH', learningRate: 0.01, untilStep: 30, seed: 3, spec });
+    expect(resumed).toEqual({ resumed: true, step: 20 });
+    await until(() => events('t1').find((e) => e.type === 'budget-reached' && e.step === 30));
+  });
+
+  it('is busy with one trial per slot, and stops a trial when told', async () => {
+    await unary(client, 'runTrial', { sweepId: 'sw1', trialId: 'long', kind: 'TRIAL_KIND_SEARCH', learningRate: 0.01, untilStep: 1_000_000, seed: 3, spec });
+    const busy = (await unary(client, 'runTrial', { sweepId: 'sw1', trialId: 'other', kind: 'TRIAL_KIND_SEARCH', learningRate: 0.01, untilStep: 10, seed: 3, spec }).catch((e: unknown) => e)) as grpc.ServiceError;
+    expect(busy.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(await unary(client, 'stopTrial', { sweepId: 'sw1', trialId: 'long' })).toEqual({ found: true });
+    const stopped = await until(() => events('long').find((e) => e.type === 'stopped'));
+    expect(stopped).toMatchObject({ outcome: 'stopped' });
+    expect(await unary(client, 'stopTrial', { sweepId: 'sw1', trialId: 'nope' })).toEqual({ found: false });
+  });
+
+  it('drains on SIGTERM: a last heartbeat says it is leaving, then it exits', async () => {
+    const before = seen.length;
+    const started = Date.now();
+    await worker.stop('SIGTERM');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(worker.child.exitCode).toBe(0);
+    const last = seen.slice(before).filter((m) => m.subject === 'lrsweep.worker.wt-1').at(-1);
+    const decoded = last && decodeMessage(WorkerHeartbeat, last.data);
+    expect(decoded?.ok && decoded.value.alive).toBe(false);
+  });
+});
