@@ -82,7 +82,7 @@ describe('WorkerService (a real worker process, a real NATS server)', () => {
     const reports = seen.filter((m) => m.subject === 'lrsweep.loss.sw1.t1').map((m) => decodeMessage(LossReport, m.data));
     expect(reports.map((r) => r.ok && r.value.step)).toEqual([5, 10, 15, 20]);
     expect((await unary(client, 'describeWorker', {})).trials).toEqual([expect.objectContaining({ trialId: 't1', paused: true, step: 20 })]);
-    const resumed = await unary(client, 'runTrial', { sweepId: 'sw1', trialId: 't1', kind: 'TRIAL_KIND_SEARCH', learningRate: 0.01, untilStep: 30, seed: 3, spec });
+    const resumed = await unary(client, 'runTrial', { sweepId: 'sw1', trialId: 't1', kind: 'TRIAL_KIND_SEARCH', learningRate: 0.01, untilStep: 30, seed: 3, spec, fromCheckpoint: true, fromStep: 20 });
     expect(resumed).toEqual({ resumed: true, step: 20 });
     await until(() => events('t1').find((e) => e.type === 'budget-reached' && e.step === 30));
   });

@@ -15,3 +15,4 @@ export * from './spec/proto.js';
 export * from './bus/subjects.js';
 export * from './bus/messages.js';
 export * from './bus/embedded-server.js';
+export * from './bus/jetstream.js';

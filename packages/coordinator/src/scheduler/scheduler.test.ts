@@ -401,3 +401,69 @@ describe('a sharper landscape', () => {
     }
   });
 });
+
+describe('checkpoints and lost workers (portable state)', () => {
+  const portable = (overrides: Partial<SchedulerConfig> = {}) => base({ portable: true, smoothing: 0, ...overrides });
+
+  it('resumes a lost running trial from its last checkpoint on another worker, ignoring the old attempt', () => {
+    const s = new SweepScheduler(portable({ learningRates: [0.1], minSteps: 50, maxSteps: 150 }));
+    expect(s.nextJob('w1')).toMatchObject({ type: 'start', attempt: 1, untilStep: 50 });
+    for (let step = 5; step <= 20; step += 5) s.onLoss('t000', step, 2 - step / 100, 1);
+    s.onCheckpointed('t000', 20, 1);
+    s.onLoss('t000', 25, 1.75, 1);
+    s.onLoss('t000', 30, 1.7, 1);
+    s.onWorkerLost('w1');
+    expect(s.trial('t000')).toMatchObject({ state: 'PENDING', steps: 20 });
+    expect(s.decisions.at(-1)!.summary).toMatch(/resumes from its checkpoint at step 20/);
+    expect(s.nextJob('w2')).toEqual({ type: 'resume', trialId: 't000', workerId: 'w2', learningRate: 0.1, untilStep: 50, attempt: 2, fromStep: 20 });
+    // A late report from the dead worker's attempt is stale.
+    s.onLoss('t000', 35, 99, 1);
+    expect(s.trial('t000')!.state).toBe('RUNNING');
+    // The new attempt re-reports from the checkpoint on; the lost steps count again in the budget.
+    s.onLoss('t000', 25, 1.75, 2);
+    expect(s.trial('t000')!.loss).toBe(1.75);
+    expect(s.stepsSpent()).toBe(30 + 5);
+  });
+
+  it('leaves a paused trial of a lost worker paused, promotable on any worker', () => {
+    const s = new SweepScheduler(portable({ learningRates: [0.1, 0.2, 0.3] }));
+    const ids = [s.nextJob('w1')!, s.nextJob('w2')!, s.nextJob('w2')!].map((c) => c.trialId);
+    for (const id of ids) s.onLoss(id, 25, 1, 1);
+    s.onBudgetReached(ids[0]!, 25, 0.3, 0.9, { attempt: 1, checkpointed: true });
+    s.onWorkerLost('w1');
+    expect(s.trial(ids[0]!)).toMatchObject({ state: 'PAUSED', steps: 25 });
+    s.onBudgetReached(ids[1]!, 25, 0.5, 0.8, { attempt: 1, checkpointed: true });
+    s.onBudgetReached(ids[2]!, 25, 0.6, 0.7, { attempt: 1, checkpointed: true });
+    expect(s.nextJob('w3')).toMatchObject({ type: 'resume', trialId: ids[0], workerId: 'w3', untilStep: 75, fromStep: 25, attempt: 2 });
+  });
+
+  it('fails a trial that keeps losing its worker, after the retry budget', () => {
+    const s = new SweepScheduler(portable({ learningRates: [0.1], maxRetries: 2 }));
+    for (let i = 1; i <= 3; i++) {
+      expect(s.nextJob(`w${i}`)).toMatchObject({ attempt: i });
+      s.onLoss('t000', 5, 2, i);
+      s.onWorkerLost(`w${i}`);
+    }
+    expect(s.trial('t000')!.state).toBe('FAILED');
+    expect(s.decisions.at(-1)!.summary).toMatch(/lost 3 workers.*retry budget is 2/);
+    expect(s.isDone()).toBe(true);
+  });
+
+  it('without portable state a lost trial starts again from scratch', () => {
+    const s = new SweepScheduler(base({ learningRates: [0.1] }));
+    s.nextJob('w1');
+    s.onLoss('t000', 10, 1);
+    s.onCheckpointed('t000', 10);
+    s.onWorkerLost('w1');
+    expect(s.nextJob('w2')).toMatchObject({ type: 'start', attempt: 2 });
+  });
+
+  it('a reconciled lost trial of the current attempt is requeued; one of an old attempt is not', () => {
+    const s = new SweepScheduler(portable({ learningRates: [0.1] }));
+    s.nextJob('w1');
+    expect(s.onTrialLost('t000', 7, 'nobody runs it')).toEqual([]);
+    expect(s.trial('t000')!.state).toBe('RUNNING');
+    s.onTrialLost('t000', 1, 'nobody runs it');
+    expect(s.trial('t000')!.state).toBe('PENDING');
+  });
+});

@@ -28,6 +28,14 @@ export interface SchedulerConfig {
   stagnation: { windowSteps: number; minRelImprovement: number };
   /** EMA factor applied per loss report (each report is already the mean of its window). */
   smoothing?: number;
+  /**
+   * Paused and checkpointed trials can continue on any worker (their state is in a shared
+   * checkpoint store). Without it a paused trial resumes only where its state is kept, and a lost
+   * worker's trials start again from scratch.
+   */
+  portable?: boolean;
+  /** A trial that has lost this many workers under it fails instead of trying again. Default 3. */
+  maxRetries?: number;
 }
 
 export interface Peer {
@@ -55,8 +63,9 @@ export interface Decision {
 }
 
 export type Command =
-  | { type: 'start'; trialId: string; workerId: string; learningRate: number; untilStep: number }
-  | { type: 'resume'; trialId: string; workerId: string; learningRate: number; untilStep: number }
+  | { type: 'start'; trialId: string; workerId: string; learningRate: number; untilStep: number; attempt: number }
+  /** Continue from the trial's kept state or checkpoint (at step `fromStep`) up to `untilStep`. */
+  | { type: 'resume'; trialId: string; workerId: string; learningRate: number; untilStep: number; attempt: number; fromStep: number }
   /** Stop a running trial at its next step and free it. */
   | { type: 'stop'; trialId: string; workerId: string }
   /** Free the kept state of a paused trial. */
@@ -109,6 +118,13 @@ interface Trial {
   valAccuracy?: number;
   stepsSpent: number;
   failures: number;
+  /** (Re)starts so far; reports of other attempts are stale. */
+  attempt: number;
+  /** Step of the last checkpoint in the shared store (0: none), and the loss statistics then. */
+  checkpointStep: number;
+  checkpointStats?: { ema: number; emaCount: number; best: number; smoothed: number; lastFiniteSmoothed: number };
+  /** PENDING again after a lost worker, to resume from `checkpointStep` rather than start. */
+  resumePending: boolean;
 }
 
 export interface Outcome {
@@ -166,6 +182,9 @@ export class SweepScheduler {
       promotionDue: false,
       stepsSpent: 0,
       failures: 0,
+      attempt: 0,
+      checkpointStep: 0,
+      resumePending: false,
     }));
     for (const t of this.trials) this.byId.set(t.id, t);
     this.startOrder = spreadOrder(this.trials.length);
@@ -197,6 +216,11 @@ export class SweepScheduler {
       rung: t.rung,
       rungValues: Array.from(t.rungValues, (v) => v ?? null),
     };
+  }
+
+  /** The trial's current attempt (0 before its first start). */
+  attemptOf(trialId: string): number {
+    return this.byId.get(trialId)?.attempt ?? 0;
   }
 
   /** Steps trained by all trials, restarts included. */
@@ -244,10 +268,26 @@ export class SweepScheduler {
         step: t.steps,
         peers,
       });
-      return { type: 'resume', trialId: t.id, workerId, learningRate: t.learningRate, untilStep: t.target };
+      t.attempt += 1;
+      const fromStep = t.steps;
+      t.workerId = workerId;
+      return { type: 'resume', trialId: t.id, workerId, learningRate: t.learningRate, untilStep: t.target, attempt: t.attempt, fromStep };
     }
     t.state = 'RUNNING';
     t.workerId = workerId;
+    t.attempt += 1;
+    if (t.resumePending) {
+      t.resumePending = false;
+      this.decide(t, 'started', undefined, `lr ${fmt(t.learningRate)} resumed on ${workerId} from its checkpoint at step ${t.steps}, towards ${t.target} steps`, {
+        rule: 'start',
+        value: t.learningRate,
+        cutoff: NaN,
+        rung: Math.max(0, this.rungs.indexOf(t.target)),
+        step: t.steps,
+        peers: [],
+      });
+      return { type: 'resume', trialId: t.id, workerId, learningRate: t.learningRate, untilStep: t.target, attempt: t.attempt, fromStep: t.steps };
+    }
     t.target = this.rungs[0]!;
     this.decide(t, 'started', undefined, `lr ${fmt(t.learningRate)} started on ${workerId} towards ${t.target} steps`, {
       rule: 'start',
@@ -257,7 +297,7 @@ export class SweepScheduler {
       step: 0,
       peers: [],
     });
-    return { type: 'start', trialId: t.id, workerId, learningRate: t.learningRate, untilStep: t.target };
+    return { type: 'start', trialId: t.id, workerId, learningRate: t.learningRate, untilStep: t.target, attempt: t.attempt };
   }
 
   private pickJob(workerId: string): { trial: Trial; promotion: boolean } | undefined {
@@ -265,7 +305,7 @@ export class SweepScheduler {
     if (this.config.strategy !== 'grid') {
       for (let k = this.rungs.length - 2; k >= 0; k--) {
         const promotable = this.trials
-          .filter((t) => t.state === 'PAUSED' && t.rung === k && t.workerId === workerId && t.promotionDue)
+          .filter((t) => t.state === 'PAUSED' && t.rung === k && t.promotionDue && (t.workerId === workerId || this.config.portable === true))
           .sort((a, b) => compareRank(a, b, k));
         if (promotable[0]) return { trial: promotable[0], promotion: true };
       }
@@ -281,9 +321,9 @@ export class SweepScheduler {
    * A loss report: the mean training loss of the steps since the last report. Divergence is judged
    * at once (not at the next rung), then the ordered grid, then stagnation. Returns stop commands.
    */
-  onLoss(trialId: string, step: number, loss: number): Command[] {
+  onLoss(trialId: string, step: number, loss: number, attempt?: number): Command[] {
     const t = this.byId.get(trialId);
-    if (!t || t.state !== 'RUNNING' || step <= t.steps) return [];
+    if (!t || t.state !== 'RUNNING' || step <= t.steps || (attempt !== undefined && attempt !== t.attempt)) return [];
     this.account(t, step);
     const beta = this.config.smoothing ?? DEFAULT_SMOOTHING;
     if (Number.isFinite(loss)) {
@@ -333,10 +373,11 @@ export class SweepScheduler {
    * A trial trained to its budget and evaluated: it pauses at the rung (or completes at the top
    * rung). Rung decisions follow: promotions become due, complete rungs prune their rest.
    */
-  onBudgetReached(trialId: string, step: number, valLoss: number, valAccuracy: number): Command[] {
+  onBudgetReached(trialId: string, step: number, valLoss: number, valAccuracy: number, options: { attempt?: number; checkpointed?: boolean } = {}): Command[] {
     const t = this.byId.get(trialId);
-    if (!t || t.state !== 'RUNNING') return [];
+    if (!t || t.state !== 'RUNNING' || (options.attempt !== undefined && options.attempt !== t.attempt)) return [];
     this.account(t, step);
+    if (options.checkpointed) this.markCheckpoint(t, step);
     const rung = this.rungs.indexOf(t.target);
     t.rung = rung;
     t.rungValues[rung] = valLoss;
@@ -365,10 +406,24 @@ export class SweepScheduler {
     return commands;
   }
 
-  /** The worker reported the trial failed (an exception, not a divergence). */
-  onTrialFailed(trialId: string, error: string): Command[] {
+  /** The trial's state was saved to the shared checkpoint store at `step`. */
+  onCheckpointed(trialId: string, step: number, attempt?: number): void {
     const t = this.byId.get(trialId);
-    if (!t || (t.state !== 'RUNNING' && t.state !== 'PAUSED')) return [];
+    if (!t || t.state !== 'RUNNING' || (attempt !== undefined && attempt !== t.attempt)) return;
+    this.account(t, step);
+    this.markCheckpoint(t, step);
+  }
+
+  private markCheckpoint(t: Trial, step: number): void {
+    if (step < t.checkpointStep) return;
+    t.checkpointStep = step;
+    t.checkpointStats = { ema: t.ema, emaCount: t.emaCount, best: t.best, smoothed: t.smoothed, lastFiniteSmoothed: t.lastFiniteSmoothed };
+  }
+
+  /** The worker reported the trial failed (an exception, not a divergence). */
+  onTrialFailed(trialId: string, error: string, attempt?: number): Command[] {
+    const t = this.byId.get(trialId);
+    if (!t || (t.state !== 'RUNNING' && t.state !== 'PAUSED') || (attempt !== undefined && attempt !== t.attempt)) return [];
     t.state = 'FAILED';
     t.failures += 1;
     this.decide(t, 'failed', undefined, `lr ${fmt(t.learningRate)} failed: ${error}`, this.evidence('error', NaN, NaN, t));
@@ -377,35 +432,88 @@ export class SweepScheduler {
     return commands;
   }
 
-  /** A worker is gone: its running and paused trials start again from scratch elsewhere. */
+  /**
+   * A worker is gone. Its running trials continue elsewhere from their last checkpoint (from
+   * scratch without one); its paused trials stay paused and resume anywhere when portable, else
+   * start again. A trial that has lost more than `maxRetries` workers fails.
+   */
   onWorkerLost(workerId: string): Command[] {
     for (const t of this.trials) {
       if (t.workerId !== workerId || (t.state !== 'RUNNING' && t.state !== 'PAUSED')) continue;
-      this.decide(t, 'requeued', undefined, `lr ${fmt(t.learningRate)} requeued: worker ${workerId} left at step ${t.steps}`, this.evidence('worker-lost', t.steps, NaN, t));
-      Object.assign(t, {
-        state: 'PENDING' as const,
-        steps: 0,
-        target: this.rungs[0]!,
-        rung: -1,
-        workerId: undefined,
-        ema: 0,
-        emaCount: 0,
-        smoothed: NaN,
-        lastFiniteSmoothed: NaN,
-        best: Infinity,
-        history: [],
-        reports: [],
-        rungValues: [],
-        rungAccuracies: [],
-        promotedFrom: new Set<number>(),
-        promotionDue: false,
-        valLoss: undefined,
-        valAccuracy: undefined,
-      });
+      this.requeue(t, `worker ${workerId} left`);
     }
     const commands: Command[] = [];
     this.settle(commands);
     return commands;
+  }
+
+  /** A running trial that no worker runs (found when a restarted coordinator reconciles). */
+  onTrialLost(trialId: string, attempt: number, why: string): Command[] {
+    const t = this.byId.get(trialId);
+    if (!t || t.state !== 'RUNNING' || t.attempt !== attempt) return [];
+    this.requeue(t, why);
+    const commands: Command[] = [];
+    this.settle(commands);
+    return commands;
+  }
+
+  private requeue(t: Trial, why: string): void {
+    const portable = this.config.portable === true;
+    if (t.state === 'PAUSED' && portable && t.checkpointStep === t.steps) {
+      t.workerId = undefined;
+      this.decide(t, 'requeued', undefined, `lr ${fmt(t.learningRate)} stays paused at step ${t.steps} (${why}); its checkpoint lets any worker resume it`, this.evidence('worker-lost', t.steps, NaN, t));
+      return;
+    }
+    if (t.state === 'RUNNING') t.failures += 1;
+    const retries = this.config.maxRetries ?? 3;
+    if (t.failures > retries) {
+      t.state = 'FAILED';
+      this.decide(t, 'failed', undefined, `lr ${fmt(t.learningRate)} failed: it lost ${t.failures} workers (${why}); the retry budget is ${retries}`, this.evidence('worker-lost', t.failures, retries, t));
+      return;
+    }
+    const from = portable ? t.checkpointStep : 0;
+    this.decide(
+      t,
+      'requeued',
+      undefined,
+      `lr ${fmt(t.learningRate)} requeued at step ${t.steps} (${why}): ${from > 0 ? `resumes from its checkpoint at step ${from}` : 'starts again from scratch'}`,
+      this.evidence('worker-lost', t.steps, from, t),
+    );
+    t.state = 'PENDING';
+    t.workerId = undefined;
+    t.promotionDue = false;
+    if (from > 0) {
+      // Back to the checkpoint: what was learned after it is lost, and will be learned again.
+      t.steps = from;
+      t.history = t.history.filter((h) => h.step <= from);
+      t.reports = t.reports.filter((r) => r.step <= from);
+      t.rungValues = t.rungValues.slice(0, Math.max(0, this.rungs.findIndex((r) => r > from)));
+      t.rungAccuracies = t.rungAccuracies.slice(0, t.rungValues.length);
+      t.rung = t.rungValues.length - 1;
+      if (t.checkpointStats) Object.assign(t, t.checkpointStats);
+      t.resumePending = true;
+      return;
+    }
+    Object.assign(t, {
+      steps: 0,
+      target: this.rungs[0]!,
+      rung: -1,
+      ema: 0,
+      emaCount: 0,
+      smoothed: NaN,
+      lastFiniteSmoothed: NaN,
+      best: Infinity,
+      history: [],
+      reports: [],
+      rungValues: [],
+      rungAccuracies: [],
+      promotedFrom: new Set<number>(),
+      valLoss: undefined,
+      valAccuracy: undefined,
+      resumePending: false,
+      checkpointStep: 0,
+      checkpointStats: undefined,
+    });
   }
 
   /** Cancels every live trial. */
@@ -508,7 +616,7 @@ export class SweepScheduler {
       this.prune(
         t,
         'stagnant',
-        `lr ${fmt(t.learningRate)} stagnant at step ${step}: loss trend ${(improvement * 100).toFixed(2)}% over ${windowSteps} steps (at best ${(upper * 100).toFixed(2)}% < ${(minRelImprovement * 100).toFixed(2)}%), behind lr ${fmt(leader.learningRate)} (${fmt(leader.value)} < ${fmt(t.smoothed)})`,
+        `lr ${fmt(t.learningRate)} stagnant at step ${step}: loss ${improvement >= 0 ? `fell ${(improvement * 100).toFixed(2)}%` : `rose ${(-improvement * 100).toFixed(2)}%`} over ${windowSteps} steps (improvement at best ${(upper * 100).toFixed(2)}% < ${(minRelImprovement * 100).toFixed(2)}%), behind lr ${fmt(leader.learningRate)} (${fmt(leader.value)} < ${fmt(t.smoothed)})`,
         { ...this.evidence('stagnation', improvement, minRelImprovement, t), peers: [leader] },
         commands,
       );

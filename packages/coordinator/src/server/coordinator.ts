@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { connect, type NatsConnection, type Subscription } from 'nats';
+import { z } from 'zod';
 import {
+  createServer,
   decodeMessage,
   deriveSeed,
+  encodeMessage,
   invalidArgument,
+  jetStreamOf,
   loadLrsweepPackage,
   logGrid,
   LossReport,
@@ -12,17 +16,17 @@ import {
   ProtoSpecError,
   specFromProto,
   specToProto,
+  subjects,
   summarizeSeeds,
   SWEEP_SERVICE_NAME,
+  SweepSpec,
   TrialEvent,
   unary,
   WorkerHeartbeat,
-  createServer,
   type LrsweepServer,
   type ProtoGrpcType,
   type RangeTestSummary,
   type SeedResult,
-  type SweepSpec,
 } from '@lrsweep/shared';
 import type { SweepServiceHandlers } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import type { WorkerServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/WorkerService';
@@ -31,6 +35,7 @@ import type { Sweep as SweepMessage } from '@lrsweep/shared/gen/lrsweep/v1/Sweep
 import type { RunTrialRequest } from '@lrsweep/shared/gen/lrsweep/v1/RunTrialRequest';
 import { SweepScheduler, type Command, type Decision, type TrialView } from '../scheduler/scheduler.js';
 import { decisionToProto, sweepStateName, trialToProto, type SweepState } from './convert.js';
+import { CoreJournal, JetStreamJournal, type Journal } from './journal.js';
 
 export interface CoordinatorOptions {
   /** host:port for SweepService (port 0 picks one). Default 127.0.0.1:0. */
@@ -40,12 +45,16 @@ export interface CoordinatorOptions {
   heartbeatTimeoutMs?: number;
   /** Deadline of calls to workers. Default 10 s. */
   workerCallDeadlineMs?: number;
+  /** Checkpoint every this many steps as well as at rungs (JetStream only; 0: rungs only). Default 0. */
+  checkpointEvery?: number;
   log?: (line: string) => void;
 }
 
 /**
- * Lifecycle: STARTING → RUNNING → DRAINING → STOPPED. DRAINING (after shutdown()) reports
- * NOT_SERVING and refuses new sweeps; sweeps in flight are left to the workers (issue: durable state).
+ * Lifecycle: STARTING (replaying the journal) → RUNNING → DRAINING → STOPPED.
+ * RUNNING serves the API and sends commands; DRAINING (after shutdown()) answers NOT_SERVING and
+ * refuses new sweeps. Workers keep training through a coordinator restart: their reports wait in
+ * JetStream, and the next coordinator replays the journal to the same state.
  */
 export type CoordinatorState = 'STARTING' | 'RUNNING' | 'DRAINING' | 'STOPPED';
 
@@ -54,8 +63,6 @@ interface WorkerEntry {
   address: string;
   slots: number;
   backend: string;
-  lastSeenMs: number;
-  client: WorkerServiceClient;
   /** `sweepId/trialId` of the jobs it runs for us. */
   busy: Set<string>;
 }
@@ -70,20 +77,19 @@ interface SweepRun {
   spec: SweepSpec;
   state: SweepState;
   createdMs: number;
-  startedMs: number;
   finishedMs?: number;
   error?: string;
   scheduler?: SweepScheduler;
   /** Range test of `auto`: seeds to run and results in. */
-  rangeTest?: { pending: { trialId: string; seed: number }[]; running: Set<string>; results: Map<string, SeedResult>; summary?: RangeTestSummary };
+  rangeTest?: { pending: string[]; running: Set<string>; results: Map<string, SeedResult>; summary?: RangeTestSummary };
   final?: {
-    trialId: string;
     lrMin: number;
     lrMax: number;
     epochs: number;
     steps: number;
     totalSteps: number;
     started: boolean;
+    attempt: number;
     workerId?: string;
     valLoss?: number;
     valAccuracy?: number;
@@ -99,25 +105,52 @@ interface SweepRun {
 
 const FINAL_TRIAL_ID = 'final';
 const SCHEDULE_KIND = { constant: 'SCHEDULE_KIND_CONSTANT', 'one-cycle': 'SCHEDULE_KIND_ONE_CYCLE', triangular: 'SCHEDULE_KIND_TRIANGULAR', cosine: 'SCHEDULE_KIND_COSINE' } as const;
+const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+/** The coordinator's own journal entries (lrsweep.ctl.<scope>.<kind>). */
+const Ctl = {
+  submitted: z.object({ sweepId: Id, spec: z.unknown(), createdMs: z.number() }),
+  'worker-joined': z.object({ workerId: Id, address: z.string(), slots: z.number().int().positive(), backend: z.string() }),
+  'worker-lost': z.object({ workerId: Id, reason: z.string() }),
+  job: z.object({ workerId: Id }),
+  cancel: z.object({ sweepId: Id }),
+  'trial-lost': z.object({ sweepId: Id, trialId: Id, attempt: z.number().int(), reason: z.string() }),
+  refused: z.object({ sweepId: Id, trialId: Id, workerId: Id, attempt: z.number().int(), code: z.number().int(), details: z.string() }),
+  finished: z.object({ sweepId: Id, atMs: z.number() }),
+} as const;
+type CtlKind = keyof typeof Ctl;
 
 /**
- * The coordinator: accepts sweeps over gRPC, learns workers from their NATS heartbeats, feeds loss
- * reports and trial events from NATS to each sweep's decision core, and turns the core's commands
- * into WorkerService calls. All decisions are the core's; this class only does I/O.
+ * The coordinator. Its state is a fold over the journal: worker facts from NATS (loss reports,
+ * trial events) and its own decisions to act (a sweep submitted, a worker's free slot offered to the
+ * sweeps, a worker declared lost), applied in log order to each sweep's pure decision core. Side
+ * effects (calls to workers, streams to watchers) happen only when live, never during a replay, so
+ * a restarted coordinator rebuilds exactly the state it had, then carries on.
  */
 export class Coordinator {
   state: CoordinatorState = 'STARTING';
   address = '';
+  /** Durable (JetStream) or in-memory (core NATS) state. */
+  durable = false;
   private readonly sweeps = new Map<string, SweepRun>();
   private readonly workers = new Map<string, WorkerEntry>();
+  private readonly clients = new Map<string, WorkerServiceClient>();
+  /** Live only: when each worker was last heard, and since when a placement runs. */
+  private readonly lastSeen = new Map<string, number>();
+  private readonly placedAt = new Map<string, number>();
+  private readonly jobRequested = new Set<string>();
+  private readonly awaitingSubmit = new Map<string, () => void>();
+  private live = false;
+  private liveSinceMs = 0;
   private nc: NatsConnection | undefined;
-  private subscription: Subscription | undefined;
+  private journal: Journal | undefined;
+  private heartbeats: Subscription | undefined;
   private grpcServer: LrsweepServer | undefined;
   private proto: ProtoGrpcType | undefined;
   private reaper: NodeJS.Timeout | undefined;
   private consuming: Promise<void> | undefined;
   private readonly log: (line: string) => void;
-  /** Counters for tests and metrics: messages rejected by validation. */
+  /** Messages rejected by validation (garbage on the subjects), for tests and metrics. */
   readonly rejected = { messages: 0 };
 
   private constructor(private readonly options: CoordinatorOptions) {
@@ -137,12 +170,23 @@ export class Coordinator {
 
   private async startAll(): Promise<void> {
     this.nc = await connect({ servers: this.options.natsUrl, name: 'lrsweep-coordinator', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
-    this.subscription = this.nc.subscribe('lrsweep.>');
-    this.consuming = this.consume(this.subscription);
+    const jetStream = await jetStreamOf(this.nc);
+    this.journal = jetStream ? await JetStreamJournal.open(jetStream) : new CoreJournal(this.nc);
+    this.durable = this.journal.durable;
+    this.log(this.durable ? `journal: JetStream, replaying ${this.journal.replayCount} entries` : 'journal: core NATS (no JetStream): state does not survive a restart');
+    this.heartbeats = this.nc.subscribe('lrsweep.worker.>');
+    void this.consumeHeartbeats(this.heartbeats);
+    const replayed = new Promise<void>((resolve) => {
+      this.onCaughtUp = resolve;
+      if (this.journal!.replayCount === 0) resolve();
+    });
+    this.consuming = this.consume(this.journal);
+    await replayed;
+    this.goLive();
     const { proto } = loadLrsweepPackage();
     this.proto = proto;
     this.grpcServer = createServer({ services: [SWEEP_SERVICE_NAME] });
-    this.grpcServer.server.addService(proto.lrsweep.v1.SweepService.service, this.handlers());
+    this.grpcServer.server.addService(proto.lrsweep.v1.SweepService.service, this.handlers() as unknown as grpc.UntypedServiceImplementation);
     const listen = this.options.listen ?? '127.0.0.1:0';
     const port = await this.grpcServer.bind(listen);
     this.address = `${listen.slice(0, listen.lastIndexOf(':'))}:${port}`;
@@ -151,28 +195,41 @@ export class Coordinator {
     this.log(`serving SweepService on ${this.address}`);
   }
 
-  // ── NATS ───────────────────────────────────────────────────────────────────────────────────
+  private onCaughtUp: () => void = () => undefined;
 
-  /** One subscription, handled in order: a trial's reports and events never overtake each other. */
-  private async consume(subscription: Subscription): Promise<void> {
-    for await (const message of subscription) {
+  private goLive(): void {
+    this.live = true;
+    this.liveSinceMs = Date.now();
+    // Every worker the journal knows gets a full timeout to say it is still there.
+    for (const id of this.workers.keys()) this.lastSeen.set(id, Date.now());
+    this.requestDispatch();
+  }
+
+  // ── the journal ────────────────────────────────────────────────────────────────────────────
+
+  private async consume(journal: Journal): Promise<void> {
+    for await (const entry of journal.entries()) {
       try {
-        this.onMessage(message.subject, message.data);
+        this.apply(entry.subject, entry.data);
       } catch (error) {
-        this.log(`error handling ${message.subject}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        this.log(`error applying ${entry.subject}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
+      if (!this.live && entry.sequence >= journal.replayCount) this.onCaughtUp();
+      if (this.live) this.requestDispatch();
     }
   }
 
-  private onMessage(subject: string, data: Uint8Array): void {
+  private append<K extends CtlKind>(scope: string, kind: K, payload: z.input<(typeof Ctl)[K]>): void {
+    if (!this.journal) return;
+    const id = `${scope}.${kind}.${randomUUID()}`;
+    this.journal.append(subjects.ctl(scope, kind), encodeMessage(payload), id).catch((error: unknown) => this.log(`journal append failed: ${(error as Error).message}`));
+  }
+
+  /** Applies one journal entry to the state. Deterministic: replays reach the same state. */
+  private apply(subject: string, data: Uint8Array): void {
     const parsed = parseSubject(subject);
-    if (!parsed) return;
-    if (parsed.kind === 'worker') {
-      const beat = decodeMessage(WorkerHeartbeat, data);
-      if (!beat.ok || beat.value.workerId !== parsed.workerId) return void (this.rejected.messages += 1);
-      this.onHeartbeat(beat.value);
-      return;
-    }
+    if (!parsed || parsed.kind === 'worker') return;
+    if (parsed.kind === 'ctl') return this.applyCtl(parsed.event, data);
     const run = this.sweeps.get(parsed.sweepId);
     if (parsed.kind === 'loss') {
       const report = decodeMessage(LossReport, data);
@@ -182,68 +239,193 @@ export class Coordinator {
     }
     const event = decodeMessage(TrialEvent, data);
     if (!event.ok || event.value.trialId !== parsed.trialId || event.value.sweepId !== parsed.sweepId) return void (this.rejected.messages += 1);
-    this.freeSlot(event.value.workerId, parsed.sweepId, parsed.trialId);
+    if (event.value.type !== 'checkpointed') this.freeSlot(event.value.workerId, parsed.sweepId, parsed.trialId);
     if (run) this.onTrialEvent(run, event.value);
-    this.dispatch();
+  }
+
+  private applyCtl(kind: string, data: Uint8Array): void {
+    if (!(kind in Ctl)) return void (this.rejected.messages += 1);
+    const decoded = decodeMessage(Ctl[kind as CtlKind], data);
+    if (!decoded.ok) return void (this.rejected.messages += 1);
+    const e = decoded.value as Record<string, unknown>;
+    switch (kind as CtlKind) {
+      case 'submitted': {
+        const { sweepId, spec, createdMs } = e as z.output<(typeof Ctl)['submitted']>;
+        const parsedSpec = SweepSpec.safeParse(spec);
+        if (!parsedSpec.success || this.sweeps.has(sweepId)) return void (this.rejected.messages += 1);
+        this.createSweep(sweepId, parsedSpec.data, createdMs);
+        this.awaitingSubmit.get(sweepId)?.();
+        return;
+      }
+      case 'worker-joined': {
+        const w = e as z.output<(typeof Ctl)['worker-joined']>;
+        const known = this.workers.get(w.workerId);
+        if (known && known.address === w.address) return;
+        if (known) this.loseWorker(known.workerId, 'it came back at a new address');
+        this.workers.set(w.workerId, { ...w, busy: new Set() });
+        this.lastSeen.set(w.workerId, Date.now());
+        this.log(`worker ${w.workerId} joined: ${w.address}, ${w.slots} slot(s), ${w.backend}`);
+        return;
+      }
+      case 'worker-lost': {
+        const { workerId, reason } = e as z.output<(typeof Ctl)['worker-lost']>;
+        if (this.workers.has(workerId)) this.loseWorker(workerId, reason);
+        return;
+      }
+      case 'job': {
+        const { workerId } = e as z.output<(typeof Ctl)['job']>;
+        this.jobRequested.delete(workerId);
+        const worker = this.workers.get(workerId);
+        if (worker) this.fill(worker);
+        return;
+      }
+      case 'cancel':
+        this.applyCancel((e as z.output<(typeof Ctl)['cancel']>).sweepId);
+        return;
+      case 'trial-lost': {
+        const t = e as z.output<(typeof Ctl)['trial-lost']>;
+        const run = this.sweeps.get(t.sweepId);
+        const workerId = run?.placement.get(t.trialId);
+        if (!run?.scheduler || run.scheduler.trial(t.trialId)?.state !== 'RUNNING') return;
+        if (workerId) this.freeSlot(workerId, t.sweepId, t.trialId);
+        this.execute(run, run.scheduler.onTrialLost(t.trialId, t.attempt, t.reason));
+        this.afterDecisions(run);
+        return;
+      }
+      case 'refused':
+        this.applyRefused(e as z.output<(typeof Ctl)['refused']>);
+        return;
+      case 'finished': {
+        const { sweepId, atMs } = e as z.output<(typeof Ctl)['finished']>;
+        const run = this.sweeps.get(sweepId);
+        if (run) run.finishedMs = atMs;
+        return;
+      }
+    }
+  }
+
+  // ── workers (heartbeats are live facts, not journal entries) ───────────────────────────────
+
+  private async consumeHeartbeats(subscription: Subscription): Promise<void> {
+    for await (const message of subscription) {
+      const parsed = parseSubject(message.subject);
+      if (!parsed || parsed.kind !== 'worker') continue;
+      const beat = decodeMessage(WorkerHeartbeat, message.data);
+      if (!beat.ok || beat.value.workerId !== parsed.workerId) {
+        this.rejected.messages += 1;
+        continue;
+      }
+      if (this.live) this.onHeartbeat(beat.value);
+    }
   }
 
   private onHeartbeat(beat: WorkerHeartbeat): void {
     const known = this.workers.get(beat.workerId);
     if (!beat.alive) {
-      if (known) this.loseWorker(known, 'it is shutting down');
+      if (known) this.append('_', 'worker-lost', { workerId: beat.workerId, reason: 'it is shutting down' });
       return;
     }
-    if (known && known.address === beat.address) {
-      known.lastSeenMs = Date.now();
+    this.lastSeen.set(beat.workerId, Date.now());
+    if (!known || known.address !== beat.address) {
+      if (!this.jobRequested.has(`join:${beat.workerId}`)) {
+        this.jobRequested.add(`join:${beat.workerId}`);
+        this.append('_', 'worker-joined', { workerId: beat.workerId, address: beat.address, slots: beat.slots, backend: beat.backend });
+      }
       return;
     }
-    if (known) this.loseWorker(known, 'it restarted at a new address');
-    const client = new this.proto!.lrsweep.v1.WorkerService(beat.address, grpc.credentials.createInsecure());
-    this.workers.set(beat.workerId, { workerId: beat.workerId, address: beat.address, slots: beat.slots, backend: beat.backend, lastSeenMs: Date.now(), client, busy: new Set() });
-    this.log(`worker ${beat.workerId} joined: ${beat.address}, ${beat.slots} slot(s), ${beat.backend}`);
-    this.dispatch();
+    this.jobRequested.delete(`join:${beat.workerId}`);
+    this.reconcile(known, beat);
+  }
+
+  /**
+   * A trial this coordinator believes runs on a worker, which the worker does not list (after a
+   * restart, a lost RunTrial, a crashed executor), is lost: it continues from its checkpoint.
+   */
+  private reconcile(worker: WorkerEntry, beat: WorkerHeartbeat): void {
+    const grace = 2 * (this.options.heartbeatTimeoutMs ?? 10_000) / 5;
+    if (beat.sentAtMs < this.liveSinceMs) return;
+    const listed = new Set(beat.running.map((r) => `${r.sweepId}/${r.trialId}`));
+    for (const key of worker.busy) {
+      if (listed.has(key)) continue;
+      const since = this.placedAt.get(key) ?? 0;
+      if (Date.now() - since < grace) continue;
+      const [sweepId = '', trialId = ''] = key.split('/');
+      const trial = this.sweeps.get(sweepId)?.scheduler?.trial(trialId);
+      if (trial?.state !== 'RUNNING') continue;
+      this.placedAt.set(key, Date.now());
+      this.log(`trial ${key} is not running on ${worker.workerId}: requeued`);
+      this.append(sweepId, 'trial-lost', { sweepId, trialId, attempt: this.attemptOf(sweepId, trialId), reason: `${worker.workerId} does not run it` });
+    }
+  }
+
+  private attemptOf(sweepId: string, trialId: string): number {
+    return this.sweeps.get(sweepId)?.scheduler?.attemptOf(trialId) ?? 0;
   }
 
   private reapWorkers(): void {
+    if (!this.live) return;
     const timeout = this.options.heartbeatTimeoutMs ?? 10_000;
     const now = Date.now();
-    for (const worker of [...this.workers.values()]) {
-      if (now - worker.lastSeenMs > timeout) this.loseWorker(worker, `no heartbeat for ${((now - worker.lastSeenMs) / 1000).toFixed(1)} s`);
+    for (const worker of this.workers.values()) {
+      const seen = this.lastSeen.get(worker.workerId) ?? 0;
+      if (now - seen > timeout && !this.jobRequested.has(`lost:${worker.workerId}`)) {
+        this.jobRequested.add(`lost:${worker.workerId}`);
+        this.append('_', 'worker-lost', { workerId: worker.workerId, reason: `no heartbeat for ${((now - seen) / 1000).toFixed(1)} s` });
+      }
     }
   }
 
-  private loseWorker(worker: WorkerEntry, why: string): void {
-    this.workers.delete(worker.workerId);
-    worker.client.close();
-    this.log(`worker ${worker.workerId} lost: ${why}`);
+  private loseWorker(workerId: string, why: string): void {
+    this.workers.delete(workerId);
+    this.jobRequested.delete(`lost:${workerId}`);
+    this.jobRequested.delete(workerId);
+    this.clients.get(workerId)?.close();
+    this.clients.delete(workerId);
+    this.log(`worker ${workerId} lost: ${why}`);
     for (const run of this.sweeps.values()) {
-      if (run.scheduler && (run.state === 'SEARCHING' || run.state === 'CANCELLED')) this.execute(run, run.scheduler.onWorkerLost(worker.workerId));
+      if (run.scheduler && run.state === 'SEARCHING') {
+        this.execute(run, run.scheduler.onWorkerLost(workerId));
+        this.afterDecisions(run);
+      }
       if (run.rangeTest) {
-        for (const [trialId, workerId] of run.placement) {
-          if (workerId === worker.workerId && run.rangeTest.running.delete(trialId)) {
-            run.rangeTest.pending.unshift({ trialId, seed: rangeTestSeedOf(run.spec.seed, trialId) });
-          }
+        for (const [trialId, placed] of run.placement) {
+          if (placed === workerId && run.rangeTest.running.delete(trialId)) run.rangeTest.pending.unshift(trialId);
         }
       }
-      if (run.final?.workerId === worker.workerId && run.state === 'FINAL_TRAINING') {
+      if (run.final?.workerId === workerId && run.state === 'FINAL_TRAINING' && run.final.started) {
         run.final.started = false;
         run.final.workerId = undefined;
       }
-      for (const [trialId, workerId] of [...run.placement]) if (workerId === worker.workerId) run.placement.delete(trialId);
+      for (const [trialId, placed] of [...run.placement]) if (placed === workerId) run.placement.delete(trialId);
     }
-    this.dispatch();
+  }
+
+  private client(worker: WorkerEntry): WorkerServiceClient {
+    let client = this.clients.get(worker.workerId);
+    if (!client) {
+      client = new this.proto!.lrsweep.v1.WorkerService(worker.address, grpc.credentials.createInsecure());
+      this.clients.set(worker.workerId, client);
+    }
+    return client;
   }
 
   private freeSlot(workerId: string, sweepId: string, trialId: string): void {
     this.workers.get(workerId)?.busy.delete(`${sweepId}/${trialId}`);
-    this.sweeps.get(sweepId)?.placement.delete(trialId);
+    this.placedAt.delete(`${sweepId}/${trialId}`);
+    const run = this.sweeps.get(sweepId);
+    if (run?.placement.get(trialId) === workerId) run.placement.delete(trialId);
   }
 
+  // ── facts from workers ─────────────────────────────────────────────────────────────────────
+
   private onLossReport(run: SweepRun, report: LossReport): void {
-    run.backends.add(this.workers.get(report.workerId)?.backend ?? 'unknown');
+    const backend = this.workers.get(report.workerId)?.backend;
+    if (backend) run.backends.add(backend);
     if (report.kind === 'final' && run.final) {
+      if (report.attempt !== run.final.attempt) return;
       run.final.steps = report.step;
       if (report.totalSteps) run.final.totalSteps = report.totalSteps;
+      if (report.valLoss !== undefined) Object.assign(run.final, { valLoss: report.valLoss, valAccuracy: report.valAccuracy });
       this.broadcast(run, {
         finalProgress: {
           step: report.step,
@@ -255,16 +437,17 @@ export class Coordinator {
           ...(report.valAccuracy !== undefined ? { valAccuracy: report.valAccuracy } : {}),
         },
       });
-      if (report.valLoss !== undefined) Object.assign(run.final, { valLoss: report.valLoss, valAccuracy: report.valAccuracy });
       return;
     }
     if (report.kind !== 'search' || !run.scheduler) return;
     this.broadcast(run, { loss: { trialId: report.trialId, step: report.step, learningRate: report.learningRate, loss: report.loss } });
-    this.execute(run, run.scheduler.onLoss(report.trialId, report.step, report.loss));
+    this.execute(run, run.scheduler.onLoss(report.trialId, report.step, report.loss, report.attempt));
+    this.afterDecisions(run);
   }
 
   private onTrialEvent(run: SweepRun, event: TrialEvent): void {
     if (event.trialId === FINAL_TRIAL_ID && run.final) {
+      if (event.attempt !== run.final.attempt) return;
       if (event.type === 'final-done') {
         Object.assign(run.final, { valLoss: event.valLoss, valAccuracy: event.valAccuracy, modelPath: event.modelPath, steps: event.steps });
         run.backends.add(event.backend);
@@ -287,14 +470,17 @@ export class Coordinator {
     if (!scheduler) return;
     switch (event.type) {
       case 'budget-reached':
-        this.execute(run, scheduler.onBudgetReached(event.trialId, event.step, event.valLoss, event.valAccuracy));
+        this.execute(run, scheduler.onBudgetReached(event.trialId, event.step, event.valLoss, event.valAccuracy, { attempt: event.attempt, checkpointed: event.checkpointed }));
+        break;
+      case 'checkpointed':
+        scheduler.onCheckpointed(event.trialId, event.step, event.attempt);
         break;
       case 'stopped':
         // A trial that stopped itself on a non-finite loss; a stop we asked for is already decided.
-        if (event.outcome === 'non-finite') this.execute(run, scheduler.onLoss(event.trialId, event.step + 1, NaN));
+        if (event.outcome === 'non-finite') this.execute(run, scheduler.onLoss(event.trialId, event.step + 1, NaN, event.attempt));
         break;
       case 'failed':
-        this.execute(run, scheduler.onTrialFailed(event.trialId, event.error));
+        this.execute(run, scheduler.onTrialFailed(event.trialId, event.error, event.attempt));
         break;
       default:
         break;
@@ -302,27 +488,61 @@ export class Coordinator {
     this.afterDecisions(run);
   }
 
+  private applyRefused(r: z.output<(typeof Ctl)['refused']>): void {
+    const run = this.sweeps.get(r.sweepId);
+    this.freeSlot(r.workerId, r.sweepId, r.trialId);
+    if (!run) return;
+    if (r.trialId === FINAL_TRIAL_ID && run.final && run.final.attempt === r.attempt) {
+      run.final.started = false;
+      run.final.workerId = undefined;
+      return;
+    }
+    if (run.rangeTest && r.trialId.startsWith('rt')) {
+      if (run.rangeTest.running.delete(r.trialId)) run.rangeTest.pending.push(r.trialId);
+      return;
+    }
+    if (!run.scheduler) return;
+    const lost = r.code === grpc.status.UNAVAILABLE || r.code === grpc.status.DEADLINE_EXCEEDED || r.code === grpc.status.RESOURCE_EXHAUSTED;
+    this.execute(
+      run,
+      lost ? run.scheduler.onTrialLost(r.trialId, r.attempt, `the worker did not take it: ${r.details}`) : run.scheduler.onTrialFailed(r.trialId, `the worker refused it: ${r.details}`, r.attempt),
+    );
+    this.afterDecisions(run);
+  }
+
   // ── scheduling ─────────────────────────────────────────────────────────────────────────────
 
-  /** Hands free worker slots to sweeps, oldest sweep first. */
-  private dispatch(): void {
-    if (this.state !== 'RUNNING') return;
+  /** Live: offers each worker's free slots to the sweeps, through the journal. */
+  private requestDispatch(): void {
+    if (!this.live || this.state === 'DRAINING' || this.state === 'STOPPED') return;
     for (const worker of this.workers.values()) {
-      for (const run of this.sweeps.values()) {
-        while (worker.busy.size < worker.slots && this.workers.has(worker.workerId)) {
-          if (!this.assign(run, worker)) break;
-        }
-      }
+      if (this.jobRequested.has(worker.workerId) || worker.busy.size >= worker.slots) continue;
+      if (![...this.sweeps.values()].some((run) => this.hasWork(run, worker.workerId))) continue;
+      this.jobRequested.add(worker.workerId);
+      this.append('_', 'job', { workerId: worker.workerId });
     }
   }
 
-  /** Gives one job of `run` to `worker`; false when the sweep has nothing for it. */
+  private hasWork(run: SweepRun, workerId: string): boolean {
+    if (run.state === 'RANGE_TEST') return (run.rangeTest?.pending.length ?? 0) > 0;
+    if (run.state === 'SEARCHING') return run.scheduler?.hasWork(workerId) ?? false;
+    if (run.state === 'FINAL_TRAINING') return run.final !== undefined && !run.final.started;
+    return false;
+  }
+
+  /** Fills a worker's free slots, oldest sweep first (a journal entry: deterministic). */
+  private fill(worker: WorkerEntry): void {
+    for (const run of this.sweeps.values()) {
+      while (worker.busy.size < worker.slots && this.assign(run, worker));
+    }
+  }
+
   private assign(run: SweepRun, worker: WorkerEntry): boolean {
     if (run.state === 'RANGE_TEST' && run.rangeTest) {
-      const next = run.rangeTest.pending.shift();
-      if (!next) return false;
-      run.rangeTest.running.add(next.trialId);
-      this.runOn(run, worker, { trialId: next.trialId, kind: 'TRIAL_KIND_RANGE_TEST', seed: next.seed });
+      const trialId = run.rangeTest.pending.shift();
+      if (!trialId) return false;
+      run.rangeTest.running.add(trialId);
+      this.runOn(run, worker, { trialId, kind: 'TRIAL_KIND_RANGE_TEST', seed: rangeTestSeedOf(run.spec.seed, trialId), attempt: 1 });
       return true;
     }
     if (run.state === 'SEARCHING' && run.scheduler) {
@@ -334,36 +554,29 @@ export class Coordinator {
     }
     if (run.state === 'FINAL_TRAINING' && run.final && !run.final.started) {
       run.final.started = true;
+      run.final.attempt += 1;
       run.final.workerId = worker.workerId;
-      this.runOn(run, worker, { trialId: FINAL_TRIAL_ID, kind: 'TRIAL_KIND_FINAL', seed: run.spec.seed, lrMin: run.final.lrMin, lrMax: run.final.lrMax });
+      this.runOn(run, worker, { trialId: FINAL_TRIAL_ID, kind: 'TRIAL_KIND_FINAL', seed: run.spec.seed, lrMin: run.final.lrMin, lrMax: run.final.lrMax, attempt: run.final.attempt });
       return true;
     }
     return false;
   }
 
-  private runOn(run: SweepRun, worker: WorkerEntry, request: Omit<RunTrialRequest, 'sweepId' | 'spec'>): void {
+  private runOn(run: SweepRun, worker: WorkerEntry, request: Omit<RunTrialRequest, 'sweepId' | 'spec'> & { trialId: string; attempt: number }): void {
     const key = `${run.id}/${request.trialId}`;
     worker.busy.add(key);
-    run.placement.set(request.trialId!, worker.workerId);
-    unary(worker.client, 'runTrial', { sweepId: run.id, spec: specToProto(run.spec), ...request }, { deadlineMs: this.options.workerCallDeadlineMs ?? 10_000 }).catch(
-      (error: grpc.ServiceError) => {
-        this.log(`RunTrial ${key} on ${worker.workerId} failed: ${error.message}`);
-        worker.busy.delete(key);
-        run.placement.delete(request.trialId!);
-        if (error.code === grpc.status.UNAVAILABLE || error.code === grpc.status.DEADLINE_EXCEEDED) {
-          this.loseWorker(worker, `RunTrial failed: ${error.details}`);
-        } else if (run.scheduler && request.kind === 'TRIAL_KIND_SEARCH') {
-          this.execute(run, run.scheduler.onTrialFailed(request.trialId!, `the worker refused it: ${error.details}`));
-          this.afterDecisions(run);
-        } else {
-          this.finish(run, 'FAILED', `the worker refused ${request.trialId}: ${error.details}`);
-        }
-        this.dispatch();
-      },
-    );
+    run.placement.set(request.trialId, worker.workerId);
+    if (!this.live) return;
+    this.placedAt.set(key, Date.now());
+    const message = { sweepId: run.id, spec: specToProto(run.spec), checkpointEvery: this.durable ? (this.options.checkpointEvery ?? 0) : 0, ...request };
+    unary(this.client(worker), 'runTrial', message, { deadlineMs: this.options.workerCallDeadlineMs ?? 10_000 }).catch((error: grpc.ServiceError) => {
+      this.log(`RunTrial ${key} on ${worker.workerId} failed: ${error.message}`);
+      this.append(run.id, 'refused', { sweepId: run.id, trialId: request.trialId, workerId: worker.workerId, attempt: request.attempt, code: error.code ?? grpc.status.UNKNOWN, details: error.details ?? error.message });
+      if (error.code === grpc.status.UNAVAILABLE) this.append('_', 'worker-lost', { workerId: worker.workerId, reason: `RunTrial failed: ${error.details}` });
+    });
   }
 
-  /** Turns the core's commands into worker calls. */
+  /** Turns the core's commands into worker calls (the calls only when live). */
   private execute(run: SweepRun, commands: readonly Command[]): void {
     for (const command of commands) {
       const worker = this.workers.get(command.workerId);
@@ -372,9 +585,17 @@ export class Coordinator {
           this.execute(run, run.scheduler!.onWorkerLost(command.workerId));
           continue;
         }
-        this.runOn(run, worker, { trialId: command.trialId, kind: 'TRIAL_KIND_SEARCH', seed: run.spec.seed, learningRate: command.learningRate, untilStep: command.untilStep });
-      } else if (worker) {
-        unary(worker.client, 'stopTrial', { sweepId: run.id, trialId: command.trialId }, { deadlineMs: this.options.workerCallDeadlineMs ?? 10_000 }).catch((error: grpc.ServiceError) => {
+        this.runOn(run, worker, {
+          trialId: command.trialId,
+          kind: 'TRIAL_KIND_SEARCH',
+          seed: run.spec.seed,
+          learningRate: command.learningRate,
+          untilStep: command.untilStep,
+          attempt: command.attempt,
+          ...(command.type === 'resume' ? { fromCheckpoint: true, fromStep: command.fromStep } : {}),
+        });
+      } else if (worker && this.live) {
+        unary(this.client(worker), 'stopTrial', { sweepId: run.id, trialId: command.trialId }, { deadlineMs: this.options.workerCallDeadlineMs ?? 10_000 }).catch((error: grpc.ServiceError) => {
           this.log(`StopTrial ${run.id}/${command.trialId} on ${worker.workerId} failed: ${error.message}`);
         });
       }
@@ -403,9 +624,8 @@ export class Coordinator {
       return;
     }
     run.state = 'FINAL_TRAINING';
-    run.final = { trialId: FINAL_TRIAL_ID, lrMin: range.min, lrMax: range.max, epochs: run.spec.final.epochs, steps: 0, totalSteps: 0, started: false };
+    run.final = { lrMin: range.min, lrMax: range.max, epochs: run.spec.final.epochs, steps: 0, totalSteps: 0, started: false, attempt: 0 };
     this.log(`sweep ${run.id}: search done, best lr ${best.learningRate}, final training over [${range.min}, ${range.max}]`);
-    this.dispatch();
   }
 
   private startSearchFromRangeTest(run: SweepRun): void {
@@ -434,16 +654,30 @@ export class Coordinator {
       reductionFactor: spec.search.reductionFactor,
       divergenceFactor: spec.pruning.divergenceFactor,
       stagnation: spec.pruning.stagnation,
+      portable: this.durable,
     });
     run.state = 'SEARCHING';
-    this.dispatch();
+  }
+
+  private createSweep(id: string, spec: SweepSpec, createdMs: number): void {
+    const run: SweepRun = { id, spec, state: 'PENDING', createdMs, backends: new Set(), placement: new Map(), watchers: new Set(), streamedDecisions: 0 };
+    this.sweeps.set(id, run);
+    if (spec.search.strategy === 'auto') {
+      run.state = 'RANGE_TEST';
+      run.rangeTest = { pending: Array.from({ length: spec.rangeTest.seeds }, (_, k) => `rt${k}`), running: new Set(), results: new Map() };
+    } else {
+      this.startSearch(run);
+    }
+    this.log(`sweep ${id} (${spec.name}) accepted: ${spec.search.strategy}, ${spec.grid.points} rates`);
   }
 
   private finish(run: SweepRun, state: 'COMPLETED' | 'FAILED' | 'CANCELLED', error?: string): void {
     if (run.state === 'COMPLETED' || run.state === 'FAILED' || run.state === 'CANCELLED') return;
     run.state = state;
-    run.finishedMs = Date.now();
     if (error) run.error = error;
+    if (!this.live) return;
+    run.finishedMs = Date.now();
+    this.append(run.id, 'finished', { sweepId: run.id, atMs: run.finishedMs });
     this.log(`sweep ${run.id} ${state}${error ? `: ${error}` : ''}`);
     const done = this.toProto(run);
     for (const watcher of run.watchers) {
@@ -451,40 +685,16 @@ export class Coordinator {
       watcher.end();
     }
     run.watchers.clear();
-    this.dispatch();
   }
 
   private broadcast(run: SweepRun, event: WatchSweepResponse): void {
+    if (!this.live) return;
     for (const watcher of run.watchers) watcher.write(event);
   }
 
-  // ── the public API ─────────────────────────────────────────────────────────────────────────
-
-  /** Accepts a validated spec; the sweep starts at once (what SubmitSweep does after validation). */
-  submit(spec: SweepSpec): string {
-    const id = `s-${randomUUID().slice(0, 13)}`;
-    const now = Date.now();
-    const run: SweepRun = { id, spec, state: 'PENDING', createdMs: now, startedMs: now, backends: new Set(), placement: new Map(), watchers: new Set(), streamedDecisions: 0 };
-    this.sweeps.set(id, run);
-    if (spec.search.strategy === 'auto') {
-      run.state = 'RANGE_TEST';
-      run.rangeTest = {
-        pending: Array.from({ length: spec.rangeTest.seeds }, (_, k) => ({ trialId: `rt${k}`, seed: rangeTestSeedOf(spec.seed, `rt${k}`) })),
-        running: new Set(),
-        results: new Map(),
-      };
-      this.dispatch();
-    } else {
-      this.startSearch(run);
-    }
-    this.log(`sweep ${id} (${spec.name}) accepted: ${spec.search.strategy}, ${spec.grid.points} rates`);
-    return id;
-  }
-
-  cancel(sweepId: string): SweepState | undefined {
+  private applyCancel(sweepId: string): void {
     const run = this.sweeps.get(sweepId);
-    if (!run) return undefined;
-    if (run.state === 'COMPLETED' || run.state === 'FAILED' || run.state === 'CANCELLED') return run.state;
+    if (!run || run.state === 'COMPLETED' || run.state === 'FAILED' || run.state === 'CANCELLED') return;
     if (run.scheduler) this.execute(run, run.scheduler.cancel());
     for (const [trialId, workerId] of run.placement) {
       if (trialId === FINAL_TRIAL_ID || trialId.startsWith('rt')) this.execute(run, [{ type: 'stop', trialId, workerId }]);
@@ -492,6 +702,36 @@ export class Coordinator {
     // Watchers see every trial's cancellation, then the end; no final training follows.
     this.streamDecisions(run);
     this.finish(run, 'CANCELLED');
+  }
+
+  // ── the public API ─────────────────────────────────────────────────────────────────────────
+
+  /** Accepts a validated spec; resolves with the sweep id once the sweep is in the journal and the state. */
+  async submit(spec: SweepSpec): Promise<string> {
+    const sweepId = `s-${randomUUID().slice(0, 13)}`;
+    const applied = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the journal did not take the sweep in 30 s (is NATS reachable?)')), 30_000);
+      this.awaitingSubmit.set(sweepId, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.append(sweepId, 'submitted', { sweepId, spec, createdMs: Date.now() });
+    try {
+      await applied;
+    } finally {
+      this.awaitingSubmit.delete(sweepId);
+    }
+    return sweepId;
+  }
+
+  async cancel(sweepId: string): Promise<SweepState | undefined> {
+    const run = this.sweeps.get(sweepId);
+    if (!run) return undefined;
+    if (run.state === 'COMPLETED' || run.state === 'FAILED' || run.state === 'CANCELLED') return run.state;
+    this.append(sweepId, 'cancel', { sweepId });
+    const ended = () => ['CANCELLED', 'COMPLETED', 'FAILED'].includes(run.state);
+    for (let i = 0; i < 300 && !ended(); i++) await new Promise((r) => setTimeout(r, 10));
     return run.state;
   }
 
@@ -504,7 +744,7 @@ export class Coordinator {
     const scheduler = run.scheduler;
     const outcome = scheduler?.outcome();
     const trials: TrialView[] = scheduler?.allTrials() ?? [];
-    const backends = [...run.backends].filter((b) => b !== 'unknown');
+    const backends = [...run.backends];
     return {
       sweepId: run.id,
       name: run.spec.name,
@@ -533,7 +773,7 @@ export class Coordinator {
           }
         : {}),
       decisions: (scheduler?.decisions ?? []).map((d: Decision) => decisionToProto(d)),
-      wallSeconds: ((run.finishedMs ?? Date.now()) - run.startedMs) / 1000,
+      wallSeconds: ((run.finishedMs ?? Date.now()) - run.createdMs) / 1000,
       error: run.error ?? '',
       createdUnixMs: run.createdMs,
     };
@@ -544,13 +784,17 @@ export class Coordinator {
       SubmitSweep: (call, callback) => {
         if (this.state !== 'RUNNING') return callback({ code: grpc.status.UNAVAILABLE, details: `coordinator is ${this.state}` });
         if (!call.request.spec) return callback(invalidArgument('invalid SubmitSweep request', [{ field: 'spec', description: 'is required' }]));
+        let spec: SweepSpec;
         try {
-          const spec = specFromProto(call.request.spec);
-          callback(null, { sweepId: this.submit(spec) });
+          spec = specFromProto(call.request.spec);
         } catch (error) {
-          if (error instanceof ProtoSpecError) callback(invalidArgument('invalid sweep spec', error.violations));
-          else callback({ code: grpc.status.INTERNAL, details: error instanceof Error ? error.message : String(error) });
+          if (error instanceof ProtoSpecError) return callback(invalidArgument('invalid sweep spec', error.violations));
+          return callback({ code: grpc.status.INTERNAL, details: error instanceof Error ? error.message : String(error) });
         }
+        this.submit(spec).then(
+          (sweepId) => callback(null, { sweepId }),
+          (error: Error) => callback({ code: grpc.status.UNAVAILABLE, details: error.message }),
+        );
       },
       GetSweep: (call, callback) => {
         const sweep = this.sweep(call.request.sweepId);
@@ -591,9 +835,10 @@ export class Coordinator {
         call.write({ snapshot });
       },
       CancelSweep: (call, callback) => {
-        const state = this.cancel(call.request.sweepId);
-        if (!state) return callback({ code: grpc.status.NOT_FOUND, details: `no sweep ${call.request.sweepId}` });
-        callback(null, { state: sweepStateName(state) });
+        this.cancel(call.request.sweepId).then(
+          (state) => (state ? callback(null, { state: sweepStateName(state) }) : callback({ code: grpc.status.NOT_FOUND, details: `no sweep ${call.request.sweepId}` })),
+          (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message }),
+        );
       },
     };
   }
@@ -609,9 +854,10 @@ export class Coordinator {
     clearInterval(this.reaper);
     for (const run of this.sweeps.values()) for (const w of run.watchers) w.end();
     await this.grpcServer?.shutdown(graceMs);
-    for (const worker of this.workers.values()) worker.client.close();
+    for (const client of this.clients.values()) client.close();
+    await this.journal?.close();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain();
-    await this.consuming;
+    await this.consuming?.catch(() => undefined);
     this.state = 'STOPPED';
   }
 }

@@ -16,10 +16,14 @@ const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 export const TrialKindName = z.enum(['search', 'final', 'range-test']);
 export type TrialKindName = z.infer<typeof TrialKindName>;
 
+const Attempt = z.number().int().nonnegative().default(0);
+
 export const LossReport = z.object({
   sweepId: Id,
   trialId: Id,
   workerId: Id,
+  /** The trial's (re)start this report belongs to (see RunTrialRequest.attempt). */
+  attempt: Attempt,
   kind: TrialKindName,
   step: z.number().int().nonnegative(),
   learningRate: FiniteOrNot,
@@ -41,25 +45,38 @@ export const TrialEvent = z.discriminatedUnion('type', [
     sweepId: Id,
     trialId: Id,
     workerId: Id,
+    attempt: Attempt,
     step: z.number().int().nonnegative(),
     valLoss: FiniteOrNot,
     valAccuracy: FiniteOrNot,
+    /** True when the paused state was also saved to the shared checkpoint store. */
+    checkpointed: z.boolean().default(false),
+  }),
+  z.object({
+    type: z.literal('checkpointed'),
+    sweepId: Id,
+    trialId: Id,
+    workerId: Id,
+    attempt: Attempt,
+    step: z.number().int().nonnegative(),
   }),
   z.object({
     type: z.literal('stopped'),
     sweepId: Id,
     trialId: Id,
     workerId: Id,
+    attempt: Attempt,
     step: z.number().int().nonnegative(),
     /** 'stopped' when asked, 'non-finite' when the loss turned NaN or infinite. */
     outcome: z.enum(['stopped', 'non-finite']),
   }),
-  z.object({ type: z.literal('failed'), sweepId: Id, trialId: Id, workerId: Id, error: z.string() }),
+  z.object({ type: z.literal('failed'), sweepId: Id, trialId: Id, workerId: Id, attempt: Attempt, error: z.string() }),
   z.object({
     type: z.literal('final-done'),
     sweepId: Id,
     trialId: Id,
     workerId: Id,
+    attempt: Attempt,
     steps: z.number().int().nonnegative(),
     valLoss: FiniteOrNot,
     valAccuracy: FiniteOrNot,
@@ -71,6 +88,7 @@ export const TrialEvent = z.discriminatedUnion('type', [
     sweepId: Id,
     trialId: Id,
     workerId: Id,
+    attempt: Attempt,
     /** The SeedResult as JSON (non-finite losses encoded as strings). */
     result: z.unknown(),
   }),

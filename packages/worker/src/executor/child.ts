@@ -38,16 +38,24 @@ async function runSearch(job: ExecutorJob, signal: AbortSignal): Promise<void> {
   const trainer = await Trainer.create({ model: spec.model, optimizer: spec.optimizer, batchSize: spec.batchSize, seed: job.seed, train: splits.sample, validation: splits.validation });
   try {
     if (job.snapshot) trainer.restore(job.snapshot);
-    const outcome = await trainer.run({
-      untilStep: job.untilStep,
-      schedule: constant(job.learningRate),
-      reportEvery: spec.search.reportEvery,
-      signal,
-      onReport: (r) => send({ type: 'report', sweepId: job.sweepId, trialId: job.trialId, ...r }),
-    });
-    if (outcome !== 'budget') {
-      send({ type: 'stopped', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, outcome });
-      return;
+    // Train in stretches that end on checkpoint steps, snapshotting at each (not at the budget,
+    // which sends its own snapshot with the validation result).
+    const every = job.checkpointEvery > 0 ? job.checkpointEvery : 0;
+    for (;;) {
+      const until = every > 0 ? Math.min(job.untilStep, (Math.floor(trainer.step / every) + 1) * every) : job.untilStep;
+      const outcome = await trainer.run({
+        untilStep: until,
+        schedule: constant(job.learningRate),
+        reportEvery: spec.search.reportEvery,
+        signal,
+        onReport: (r) => send({ type: 'report', sweepId: job.sweepId, trialId: job.trialId, ...r }),
+      });
+      if (outcome !== 'budget') {
+        send({ type: 'stopped', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, outcome });
+        return;
+      }
+      if (until >= job.untilStep) break;
+      send({ type: 'checkpoint', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, snapshot: trainer.snapshot() });
     }
     const evaluation = await trainer.evaluate();
     send({ type: 'budget', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, ...evaluation, snapshot: trainer.snapshot() });

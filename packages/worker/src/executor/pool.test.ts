@@ -29,6 +29,7 @@ const job = (trialId: string, overrides: Partial<ExecutorJob> = {}): ExecutorJob
   lrMin: 0,
   lrMax: 0,
   modelsDir,
+  checkpointEvery: 0,
   ...overrides,
 });
 

@@ -18,6 +18,8 @@ export interface ExecutorJob {
   lrMax: number;
   /** search: continue from here instead of from scratch. */
   snapshot?: TrainerSnapshot;
+  /** search: also send a snapshot every this many steps (0: only at the budget). */
+  checkpointEvery: number;
   /** final: where the trained model goes (a folder per trial is made inside). */
   modelsDir: string;
 }
@@ -32,6 +34,7 @@ export type ExecutorEvent =
   | { type: 'ready'; backend: 'tensorflow' | 'wasm' | 'cpu' }
   | { type: 'report'; sweepId: string; trialId: string; step: number; learningRate: number; loss: number; epoch?: number; totalSteps?: number; valLoss?: number; valAccuracy?: number }
   | { type: 'budget'; sweepId: string; trialId: string; step: number; valLoss: number; valAccuracy: number; snapshot: TrainerSnapshot }
+  | { type: 'checkpoint'; sweepId: string; trialId: string; step: number; snapshot: TrainerSnapshot }
   | { type: 'stopped'; sweepId: string; trialId: string; step: number; outcome: 'stopped' | 'non-finite' }
   | { type: 'final-done'; sweepId: string; trialId: string; steps: number; valLoss: number; valAccuracy: number; modelPath: string }
   | { type: 'range-test-done'; sweepId: string; trialId: string; result: SeedResult }

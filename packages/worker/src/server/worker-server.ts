@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { connect, type NatsConnection } from 'nats';
+import { connect, type NatsConnection, type ObjectStore } from 'nats';
 import {
+  checkpointStore,
   createServer,
   encodeMessage,
+  ensureEventStream,
+  jetStreamOf,
+  Outbox,
   invalidArgument,
   isSubjectToken,
   loadLrsweepPackage,
@@ -22,6 +26,7 @@ import type { WorkerServiceHandlers } from '@lrsweep/shared/gen/lrsweep/v1/Worke
 import type { BackendChoice } from '../backend/select.js';
 import { ExecutorPool, trialKey } from '../executor/pool.js';
 import type { ExecutorEvent } from '../executor/protocol.js';
+import { decodeSnapshot, encodeSnapshot } from '../trainer/snapshot-codec.js';
 import type { TrainerSnapshot } from '../trainer/trainer.js';
 
 export interface WorkerOptions {
@@ -62,7 +67,11 @@ export class WorkerServer {
   readonly workerId: string;
   address = '';
   private readonly paused = new Map<string, { sweepId: string; trialId: string; snapshot: TrainerSnapshot }>();
-  private readonly kinds = new Map<string, TrialKindName>();
+  private readonly jobs = new Map<string, { kind: TrialKindName; attempt: number }>();
+  /** Events of one trial are handled in order, a checkpoint save included. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private outbox: Outbox | undefined;
+  private checkpoints: ObjectStore | null = null;
   private heartbeat: NodeJS.Timeout | undefined;
   private grpcServer: LrsweepServer | undefined;
   private pool: ExecutorPool | undefined;
@@ -96,6 +105,12 @@ export class WorkerServer {
   private async startAll(): Promise<void> {
     if (!isSubjectToken(this.workerId)) throw new Error(`worker id '${this.workerId}' must be 1-64 of A-Z a-z 0-9 _ -`);
     this.nc = await connect({ servers: this.options.natsUrl, name: this.workerId, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    const jetStream = await jetStreamOf(this.nc);
+    // Reports go to the event stream; whichever process comes first creates it.
+    if (jetStream) await ensureEventStream(jetStream.jsm);
+    this.outbox = new Outbox(this.nc, jetStream?.js ?? null, (error) => this.log(`publish failed, will retry: ${error.message}`));
+    // With JetStream, checkpoints go to its object store, so any worker can resume any trial.
+    this.checkpoints = jetStream ? await checkpointStore(jetStream.js) : null;
     this.pool = await ExecutorPool.start(this.options.slots ?? availableParallelism(), this.options.backend ?? 'auto', (e) => this.onExecutorEvent(e));
     const { proto } = loadLrsweepPackage();
     this.grpcServer = createServer({ services: [WORKER_SERVICE_NAME] });
@@ -128,24 +143,58 @@ export class WorkerServer {
     this.nc.publish(subjects.worker(this.workerId), encodeMessage(beat));
   }
 
+  /** Ids that make a re-sent message a duplicate, and reports of another attempt distinct. */
   private publish(subject: string, message: LossReport | TrialEvent): void {
-    if (this.nc && !this.nc.isClosed()) this.nc.publish(subject, encodeMessage(message));
+    const id = 'type' in message ? `${message.sweepId}.${message.trialId}.${message.attempt}.${message.type}.${'step' in message ? message.step : ''}` : `${message.sweepId}.${message.trialId}.${message.attempt}.loss.${message.step}`;
+    this.outbox?.push(subject, encodeMessage(message), id);
   }
 
   private onExecutorEvent(event: ExecutorEvent): void {
     if (event.type === 'ready') return;
+    const key = trialKey(event.sweepId, event.trialId);
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.handleExecutorEvent(event))
+      .catch((error: unknown) => this.log(`trial ${key}: ${error instanceof Error ? error.message : String(error)}`));
+    this.chains.set(key, next);
+    void next.then(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+  }
+
+  private async saveCheckpoint(sweepId: string, trialId: string, snapshot: TrainerSnapshot): Promise<boolean> {
+    if (!this.checkpoints) return false;
+    try {
+      await this.checkpoints.putBlob({ name: `${sweepId}/${trialId}` }, encodeSnapshot(snapshot));
+      return true;
+    } catch (error) {
+      this.log(`checkpoint of ${sweepId}/${trialId} at step ${snapshot.step} not saved: ${(error as Error).message}`);
+      return false;
+    }
+  }
+
+  private async handleExecutorEvent(event: Exclude<ExecutorEvent, { type: 'ready' }>): Promise<void> {
     const { sweepId, trialId } = event;
-    const base = { sweepId, trialId, workerId: this.workerId };
+    const key = trialKey(sweepId, trialId);
+    const job = this.jobs.get(key);
+    const base = { sweepId, trialId, workerId: this.workerId, attempt: job?.attempt ?? 0 };
     switch (event.type) {
       case 'report': {
         const { type: _type, sweepId: _s, trialId: _t, ...rest } = event;
-        this.publish(subjects.loss(sweepId, trialId), { ...base, ...rest, kind: this.kinds.get(trialKey(sweepId, trialId)) ?? 'search', sentAtMs: Date.now() });
+        this.publish(subjects.loss(sweepId, trialId), { ...base, ...rest, kind: job?.kind ?? 'search', sentAtMs: Date.now() });
         return;
       }
-      case 'budget':
-        this.paused.set(trialKey(sweepId, trialId), { sweepId, trialId, snapshot: event.snapshot });
-        this.publish(subjects.trial(sweepId, trialId), { type: 'budget-reached', ...base, step: event.step, valLoss: event.valLoss, valAccuracy: event.valAccuracy });
+      case 'checkpoint':
+        if (await this.saveCheckpoint(sweepId, trialId, event.snapshot)) {
+          this.publish(subjects.trial(sweepId, trialId), { type: 'checkpointed', ...base, step: event.step });
+        }
+        return;
+      case 'budget': {
+        this.paused.set(key, { sweepId, trialId, snapshot: event.snapshot });
+        const checkpointed = await this.saveCheckpoint(sweepId, trialId, event.snapshot);
+        this.publish(subjects.trial(sweepId, trialId), { type: 'budget-reached', ...base, step: event.step, valLoss: event.valLoss, valAccuracy: event.valAccuracy, checkpointed });
         break;
+      }
       case 'stopped':
         this.publish(subjects.trial(sweepId, trialId), { type: 'stopped', ...base, step: event.step, outcome: event.outcome });
         break;
@@ -156,11 +205,21 @@ export class WorkerServer {
         this.publish(subjects.trial(sweepId, trialId), { type: 'range-test-done', ...base, result: event.result });
         break;
       case 'failed':
-        this.log(`trial ${sweepId}/${trialId} failed: ${event.error}`);
+        this.log(`trial ${key} failed: ${event.error}`);
         this.publish(subjects.trial(sweepId, trialId), { type: 'failed', ...base, error: event.error });
         break;
     }
-    this.kinds.delete(trialKey(sweepId, trialId));
+    if (this.jobs.get(key) === job) this.jobs.delete(key);
+  }
+
+  /** The state to resume a trial from: kept here when it paused here, else its checkpoint. */
+  private async resumeState(sweepId: string, trialId: string, fromStep: number): Promise<TrainerSnapshot | undefined> {
+    const local = this.paused.get(trialKey(sweepId, trialId));
+    if (local && local.snapshot.step === fromStep) return local.snapshot;
+    if (!this.checkpoints) return undefined;
+    const bytes = await this.checkpoints.getBlob(`${sweepId}/${trialId}`);
+    const snapshot = bytes ? decodeSnapshot(bytes) : undefined;
+    return snapshot?.step === fromStep ? snapshot : undefined;
   }
 
   private handlers(): WorkerServiceHandlers {
@@ -206,23 +265,39 @@ export class WorkerServer {
           callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: `all ${this.slots} slots of ${this.workerId} are busy` });
           return;
         }
-        const paused = kind === 'search' ? this.paused.get(key) : undefined;
-        this.paused.delete(key);
-        this.kinds.set(key, kind);
-        this.pool.run({
-          sweepId: request.sweepId,
-          trialId: request.trialId,
-          kind,
-          spec,
-          seed: request.seed,
-          learningRate: request.learningRate,
-          untilStep: request.untilStep,
-          lrMin: request.lrMin,
-          lrMax: request.lrMax,
-          modelsDir: this.options.modelsDir ?? '.lrsweep/models',
-          ...(paused ? { snapshot: paused.snapshot } : {}),
-        });
-        callback(null, { resumed: paused !== undefined, step: paused?.snapshot.step ?? 0 });
+        const start = (snapshot: TrainerSnapshot | undefined) => {
+          if (!this.pool || this.state !== 'RUNNING') return callback({ code: grpc.status.UNAVAILABLE, details: `worker ${this.workerId} is ${this.state}` });
+          if (this.pool.freeSlots === 0) return callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: `all ${this.slots} slots of ${this.workerId} are busy` });
+          this.paused.delete(key);
+          this.jobs.set(key, { kind, attempt: request.attempt });
+          this.pool.run({
+            sweepId: request.sweepId,
+            trialId: request.trialId,
+            kind,
+            spec,
+            seed: request.seed,
+            learningRate: request.learningRate,
+            untilStep: request.untilStep,
+            lrMin: request.lrMin,
+            lrMax: request.lrMax,
+            modelsDir: this.options.modelsDir ?? '.lrsweep/models',
+            checkpointEvery: request.checkpointEvery,
+            ...(snapshot ? { snapshot } : {}),
+          });
+          callback(null, { resumed: snapshot !== undefined, step: snapshot?.step ?? 0 });
+        };
+        if (kind !== 'search' || !request.fromCheckpoint) return start(undefined);
+        // A resume: the state kept here if it paused here, else the checkpoint in the shared store;
+        // either must be at from_step, or it is stale.
+        this.resumeState(request.sweepId, request.trialId, request.fromStep)
+          .then((snapshot) => {
+            if (!snapshot) {
+              callback({ code: grpc.status.FAILED_PRECONDITION, details: `no state of ${key} at step ${request.fromStep} here or in the checkpoint store` });
+              return;
+            }
+            start(snapshot);
+          })
+          .catch((error: unknown) => callback({ code: grpc.status.UNAVAILABLE, details: `cannot read the checkpoint of ${key}: ${(error as Error).message}` }));
       },
       StopTrial: (call, callback) => {
         const { sweepId, trialId } = call.request;

@@ -25,6 +25,24 @@ export interface RunTrialRequest {
    */
   'lrMin'?: (number | string);
   'lrMax'?: (number | string);
+  /**
+   * Counts the (re)starts of this trial; echoed in every report and event, so reports of an
+   * abandoned attempt (a worker thought dead) are told apart and ignored.
+   */
+  'attempt'?: (number);
+  /**
+   * SEARCH: continue from the trial's checkpoint (kept here, or in the JetStream object store)
+   * instead of from scratch.
+   */
+  'fromCheckpoint'?: (boolean);
+  /**
+   * SEARCH: also checkpoint every this many steps (0: only at the step budget).
+   */
+  'checkpointEvery'?: (number);
+  /**
+   * SEARCH with from_checkpoint: the step the state must be at (a stale copy is refused).
+   */
+  'fromStep'?: (number);
 }
 
 export interface RunTrialRequest__Output {
@@ -49,4 +67,22 @@ export interface RunTrialRequest__Output {
    */
   'lrMin': (number);
   'lrMax': (number);
+  /**
+   * Counts the (re)starts of this trial; echoed in every report and event, so reports of an
+   * abandoned attempt (a worker thought dead) are told apart and ignored.
+   */
+  'attempt': (number);
+  /**
+   * SEARCH: continue from the trial's checkpoint (kept here, or in the JetStream object store)
+   * instead of from scratch.
+   */
+  'fromCheckpoint': (boolean);
+  /**
+   * SEARCH: also checkpoint every this many steps (0: only at the step budget).
+   */
+  'checkpointEvery': (number);
+  /**
+   * SEARCH with from_checkpoint: the step the state must be at (a stale copy is refused).
+   */
+  'fromStep': (number);
 }
