@@ -186,7 +186,7 @@ export class Coordinator {
     const { proto } = loadLrsweepPackage();
     this.proto = proto;
     this.grpcServer = createServer({ services: [SWEEP_SERVICE_NAME] });
-    this.grpcServer.server.addService(proto.lrsweep.v1.SweepService.service, this.handlers() as unknown as grpc.UntypedServiceImplementation);
+    this.grpcServer.server.addService(proto.lrsweep.v1.SweepService.service, this.handlers());
     const listen = this.options.listen ?? '127.0.0.1:0';
     const port = await this.grpcServer.bind(listen);
     this.address = `${listen.slice(0, listen.lastIndexOf(':'))}:${port}`;
@@ -502,7 +502,8 @@ export class Coordinator {
       return;
     }
     if (!run.scheduler) return;
-    const lost = r.code === grpc.status.UNAVAILABLE || r.code === grpc.status.DEADLINE_EXCEEDED || r.code === grpc.status.RESOURCE_EXHAUSTED;
+    const lostCodes: number[] = [grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.RESOURCE_EXHAUSTED];
+    const lost = lostCodes.includes(r.code);
     this.execute(
       run,
       lost ? run.scheduler.onTrialLost(r.trialId, r.attempt, `the worker did not take it: ${r.details}`) : run.scheduler.onTrialFailed(r.trialId, `the worker refused it: ${r.details}`, r.attempt),

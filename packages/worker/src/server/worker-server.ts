@@ -18,6 +18,7 @@ import {
   WORKER_SERVICE_NAME,
   type LossReport,
   type LrsweepServer,
+  type SweepSpec,
   type TrialEvent,
   type TrialKindName,
   type WorkerHeartbeat,
@@ -242,7 +243,7 @@ export class WorkerServer {
           violations.push({ field: 'lr_min', description: 'must satisfy 0 < lr_min <= lr_max < infinity' });
         }
         if (!request.spec) violations.push({ field: 'spec', description: 'is required' });
-        let spec;
+        let spec: SweepSpec | undefined;
         try {
           if (request.spec) spec = specFromProto(request.spec);
         } catch (error) {
