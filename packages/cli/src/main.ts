@@ -49,6 +49,7 @@ program
   .option('--listen <host:port>', 'gRPC address', '0.0.0.0:50051')
   .option('--nats <url>', 'NATS server (default: $NATS_URL, else nats://127.0.0.1:4222)')
   .option('--heartbeat-timeout <seconds>', 'a worker silent this long is lost', (v) => Number(v), 10)
+  .option('--checkpoint-every <steps>', 'checkpoint running trials every this many steps, besides rungs (needs JetStream)', positiveInt('--checkpoint-every'), 0)
   .action(coordinatorCommand);
 
 program

@@ -18,8 +18,13 @@ function untilSignal(shutdown: () => Promise<void>): Promise<void> {
   });
 }
 
-export async function coordinatorCommand(options: { listen: string; nats?: string; heartbeatTimeout: number }): Promise<void> {
-  const coordinator = await Coordinator.start({ listen: options.listen, natsUrl: options.nats ?? process.env.NATS_URL ?? DEFAULT_NATS, heartbeatTimeoutMs: options.heartbeatTimeout * 1000 });
+export async function coordinatorCommand(options: { listen: string; nats?: string; heartbeatTimeout: number; checkpointEvery: number }): Promise<void> {
+  const coordinator = await Coordinator.start({
+    listen: options.listen,
+    natsUrl: options.nats ?? process.env.NATS_URL ?? DEFAULT_NATS,
+    heartbeatTimeoutMs: options.heartbeatTimeout * 1000,
+    checkpointEvery: options.checkpointEvery,
+  });
   process.stdout.write(`coordinator listening on ${coordinator.address}\n`);
   await untilSignal(() => coordinator.shutdown(5000));
 }

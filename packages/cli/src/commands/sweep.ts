@@ -48,8 +48,32 @@ export interface WatchOptions {
   progress: boolean;
 }
 
-/** Streams a sweep's progress until it ends; resolves with the finished sweep. */
-export function watchSweep(client: SweepServiceClient, sweepId: string, options: WatchOptions): Promise<Sweep__Output> {
+/**
+ * Streams a sweep's progress until it ends; resolves with the finished sweep. When the coordinator
+ * goes away mid-stream (a restart), it reconnects and carries on from a fresh snapshot.
+ */
+export async function watchSweep(client: SweepServiceClient, sweepId: string, options: WatchOptions & { reconnectForMs?: number }): Promise<Sweep__Output> {
+  const patience = options.reconnectForMs ?? 120_000;
+  let lostSince: number | undefined;
+  for (;;) {
+    try {
+      return await watchOnce(client, sweepId, options);
+    } catch (error) {
+      const code = (error as Partial<grpc.ServiceError>).code;
+      const transient = code === grpc.status.UNAVAILABLE || error instanceof StreamEndedEarly;
+      lostSince ??= Date.now();
+      if (!transient || Date.now() - lostSince > patience) throw error;
+      if (options.progress) process.stderr.write(`lost the coordinator (${(error as Error).message.split('\n')[0]}); reconnecting...\n`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+class StreamEndedEarly extends Error {
+  override readonly name = 'StreamEndedEarly';
+}
+
+function watchOnce(client: SweepServiceClient, sweepId: string, options: WatchOptions): Promise<Sweep__Output> {
   const tty = options.progress && process.stderr.isTTY;
   const bars = tty
     ? new MultiBar({ format: ' {lr} [{bar}] {value}/{total} {state} loss {loss}', hideCursor: true, clearOnComplete: false, stream: process.stderr, barsize: 24 }, Presets.shades_classic)
@@ -99,7 +123,7 @@ export function watchSweep(client: SweepServiceClient, sweepId: string, options:
     stream.on('end', () => {
       bars?.stop();
       if (finished) resolve(finished);
-      else reject(new CliError(`the watch of ${sweepId} ended before the sweep did`));
+      else reject(new StreamEndedEarly(`the watch of ${sweepId} ended before the sweep did`));
     });
   });
 }

@@ -448,9 +448,15 @@ export class SweepScheduler {
   }
 
   /** A running trial that no worker runs (found when a restarted coordinator reconciles). */
-  onTrialLost(trialId: string, attempt: number, why: string): Command[] {
+  onTrialLost(trialId: string, attempt: number, why: string, options: { countsAsFailure?: boolean; checkpointMissing?: boolean } = {}): Command[] {
     const t = this.byId.get(trialId);
     if (!t || t.state !== 'RUNNING' || t.attempt !== attempt) return [];
+    // A checkpoint that cannot be read is no checkpoint: start again from scratch.
+    if (options.checkpointMissing) {
+      t.checkpointStep = 0;
+      t.checkpointStats = undefined;
+    }
+    if (options.countsAsFailure === false) t.failures -= 1;
     this.requeue(t, why);
     const commands: Command[] = [];
     this.settle(commands);

@@ -141,6 +141,9 @@ export class Coordinator {
   private readonly jobRequested = new Set<string>();
   private readonly awaitingSubmit = new Map<string, () => void>();
   private live = false;
+  private natsDown = false;
+  /** Live: stale attempts each worker's last heartbeat said it still runs (they hold slots). */
+  private readonly staleRunning = new Map<string, number>();
   private liveSinceMs = 0;
   private nc: NatsConnection | undefined;
   private journal: Journal | undefined;
@@ -176,6 +179,7 @@ export class Coordinator {
     this.log(this.durable ? `journal: JetStream, replaying ${this.journal.replayCount} entries` : 'journal: core NATS (no JetStream): state does not survive a restart');
     this.heartbeats = this.nc.subscribe('lrsweep.worker.>');
     void this.consumeHeartbeats(this.heartbeats);
+    void this.watchConnection(this.nc);
     const replayed = new Promise<void>((resolve) => {
       this.onCaughtUp = resolve;
       if (this.journal!.replayCount === 0) resolve();
@@ -306,6 +310,19 @@ export class Coordinator {
 
   // ── workers (heartbeats are live facts, not journal entries) ───────────────────────────────
 
+  private async watchConnection(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') {
+        this.natsDown = true;
+        this.log('lost NATS; reconnecting (workers are not judged meanwhile)');
+      } else if (status.type === 'reconnect') {
+        this.natsDown = false;
+        for (const id of this.workers.keys()) this.lastSeen.set(id, Date.now());
+        this.log('NATS is back');
+      }
+    }
+  }
+
   private async consumeHeartbeats(subscription: Subscription): Promise<void> {
     for await (const message of subscription) {
       const parsed = parseSubject(message.subject);
@@ -335,6 +352,8 @@ export class Coordinator {
     }
     this.jobRequested.delete(`join:${beat.workerId}`);
     this.reconcile(known, beat);
+    // Its heartbeat may show a slot free that we did not count as free yet.
+    this.requestDispatch();
   }
 
   /**
@@ -342,13 +361,24 @@ export class Coordinator {
    * restart, a lost RunTrial, a crashed executor), is lost: it continues from its checkpoint.
    */
   private reconcile(worker: WorkerEntry, beat: WorkerHeartbeat): void {
-    const grace = 2 * (this.options.heartbeatTimeoutMs ?? 10_000) / 5;
-    if (beat.sentAtMs < this.liveSinceMs) return;
+    const grace = Math.max(1000, (this.options.heartbeatTimeoutMs ?? 10_000) / 2);
     const listed = new Set(beat.running.map((r) => `${r.sweepId}/${r.trialId}`));
+    // Attempts we gave up on (while it was cut off) that it still runs: stop them, they only hold a slot.
+    let stale = 0;
+    for (const r of beat.running) {
+      if (r.attempt <= 0 || r.attempt >= this.attemptOf(r.sweepId, r.trialId)) continue;
+      stale += 1;
+      this.log(`stopping stale attempt ${r.attempt} of ${r.sweepId}/${r.trialId} on ${worker.workerId}`);
+      unary(this.client(worker), 'stopTrial', { sweepId: r.sweepId, trialId: r.trialId, attempt: r.attempt }, { deadlineMs: 5000 }).catch(() => undefined);
+    }
+    this.staleRunning.set(worker.workerId, stale);
     for (const key of worker.busy) {
       if (listed.has(key)) continue;
-      const since = this.placedAt.get(key) ?? 0;
-      if (Date.now() - since < grace) continue;
+      // Judge only by a heartbeat the worker sent well after the trial was placed there (it may
+      // still be on its way to the worker otherwise); placements replayed from the journal date
+      // from when this coordinator went live.
+      const since = this.placedAt.get(key) ?? this.liveSinceMs;
+      if (beat.sentAtMs - since < grace) continue;
       const [sweepId = '', trialId = ''] = key.split('/');
       const trial = this.sweeps.get(sweepId)?.scheduler?.trial(trialId);
       if (trial?.state !== 'RUNNING') continue;
@@ -363,7 +393,8 @@ export class Coordinator {
   }
 
   private reapWorkers(): void {
-    if (!this.live) return;
+    // Silence heard while we are cut off from NATS says nothing about the workers.
+    if (!this.live || this.natsDown) return;
     const timeout = this.options.heartbeatTimeoutMs ?? 10_000;
     const now = Date.now();
     for (const worker of this.workers.values()) {
@@ -502,12 +533,15 @@ export class Coordinator {
       return;
     }
     if (!run.scheduler) return;
-    const lostCodes: number[] = [grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.RESOURCE_EXHAUSTED];
-    const lost = lostCodes.includes(r.code);
-    this.execute(
-      run,
-      lost ? run.scheduler.onTrialLost(r.trialId, r.attempt, `the worker did not take it: ${r.details}`) : run.scheduler.onTrialFailed(r.trialId, `the worker refused it: ${r.details}`, r.attempt),
-    );
+    const why = `the worker did not take it: ${r.details}`;
+    const busy: number[] = [grpc.status.RESOURCE_EXHAUSTED, grpc.status.ALREADY_EXISTS];
+    const gone: number[] = [grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED];
+    let commands: Command[];
+    if (busy.includes(r.code)) commands = run.scheduler.onTrialLost(r.trialId, r.attempt, why, { countsAsFailure: false });
+    else if (gone.includes(r.code)) commands = run.scheduler.onTrialLost(r.trialId, r.attempt, why);
+    else if (r.code === grpc.status.FAILED_PRECONDITION) commands = run.scheduler.onTrialLost(r.trialId, r.attempt, why, { countsAsFailure: false, checkpointMissing: true });
+    else commands = run.scheduler.onTrialFailed(r.trialId, `the worker refused it: ${r.details}`, r.attempt);
+    this.execute(run, commands);
     this.afterDecisions(run);
   }
 
@@ -517,7 +551,8 @@ export class Coordinator {
   private requestDispatch(): void {
     if (!this.live || this.state === 'DRAINING' || this.state === 'STOPPED') return;
     for (const worker of this.workers.values()) {
-      if (this.jobRequested.has(worker.workerId) || worker.busy.size >= worker.slots) continue;
+      const used = worker.busy.size + (this.staleRunning.get(worker.workerId) ?? 0);
+      if (this.jobRequested.has(worker.workerId) || used >= worker.slots) continue;
       if (![...this.sweeps.values()].some((run) => this.hasWork(run, worker.workerId))) continue;
       this.jobRequested.add(worker.workerId);
       this.append('_', 'job', { workerId: worker.workerId });

@@ -101,7 +101,7 @@ export const WorkerHeartbeat = z.object({
   address: z.string().min(3),
   slots: z.number().int().positive().max(1024),
   backend: z.enum(['tensorflow', 'wasm', 'cpu']),
-  running: z.array(z.object({ sweepId: Id, trialId: Id })),
+  running: z.array(z.object({ sweepId: Id, trialId: Id, attempt: z.number().int().nonnegative().default(0) })),
   /** false in the last message of a worker that is shutting down. */
   alive: z.boolean(),
   sentAtMs: z.number(),

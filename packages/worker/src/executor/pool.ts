@@ -55,7 +55,8 @@ export class ExecutorPool {
           resolve();
           return;
         }
-        if (event.type !== 'report' && trialKey(event.sweepId, event.trialId) === executor.trialId) executor.trialId = undefined;
+        // Only an event that ends the job frees the executor (reports and checkpoints do not).
+        if (event.type !== 'report' && event.type !== 'checkpoint' && trialKey(event.sweepId, event.trialId) === executor.trialId) executor.trialId = undefined;
         this.onEvent(event);
       });
       child.on('exit', (code, signal) => {

@@ -130,7 +130,7 @@ export class WorkerServer {
     if (!this.nc || this.nc.isClosed()) return;
     const running = (this.pool?.runningTrials() ?? []).map((key) => {
       const [sweepId = '', trialId = ''] = key.split('/');
-      return { sweepId, trialId };
+      return { sweepId, trialId, attempt: this.jobs.get(key)?.attempt ?? 0 };
     });
     const beat: WorkerHeartbeat = {
       workerId: this.workerId,
@@ -166,7 +166,9 @@ export class WorkerServer {
   private async saveCheckpoint(sweepId: string, trialId: string, snapshot: TrainerSnapshot): Promise<boolean> {
     if (!this.checkpoints) return false;
     try {
-      await this.checkpoints.putBlob({ name: `${sweepId}/${trialId}` }, encodeSnapshot(snapshot));
+      // One object per step: training is deterministic, so any attempt writes the same bytes for a
+      // step, and a stale attempt can never overwrite the state another one resumes from.
+      await this.checkpoints.putBlob({ name: `${sweepId}/${trialId}/${snapshot.step}` }, encodeSnapshot(snapshot));
       return true;
     } catch (error) {
       this.log(`checkpoint of ${sweepId}/${trialId} at step ${snapshot.step} not saved: ${(error as Error).message}`);
@@ -213,12 +215,24 @@ export class WorkerServer {
     if (this.jobs.get(key) === job) this.jobs.delete(key);
   }
 
+  private async deleteCheckpoints(sweepId: string, trialId: string): Promise<void> {
+    if (!this.checkpoints) return;
+    try {
+      const prefix = `${sweepId}/${trialId}/`;
+      for (const info of await this.checkpoints.list()) {
+        if (info.name.startsWith(prefix)) await this.checkpoints.delete(info.name);
+      }
+    } catch (error) {
+      this.log(`could not delete the checkpoints of ${sweepId}/${trialId}: ${(error as Error).message}`);
+    }
+  }
+
   /** The state to resume a trial from: kept here when it paused here, else its checkpoint. */
   private async resumeState(sweepId: string, trialId: string, fromStep: number): Promise<TrainerSnapshot | undefined> {
     const local = this.paused.get(trialKey(sweepId, trialId));
     if (local && local.snapshot.step === fromStep) return local.snapshot;
     if (!this.checkpoints) return undefined;
-    const bytes = await this.checkpoints.getBlob(`${sweepId}/${trialId}`);
+    const bytes = await this.checkpoints.getBlob(`${sweepId}/${trialId}/${fromStep}`);
     const snapshot = bytes ? decodeSnapshot(bytes) : undefined;
     return snapshot?.step === fromStep ? snapshot : undefined;
   }
@@ -301,10 +315,19 @@ export class WorkerServer {
           .catch((error: unknown) => callback({ code: grpc.status.UNAVAILABLE, details: `cannot read the checkpoint of ${key}: ${(error as Error).message}` }));
       },
       StopTrial: (call, callback) => {
-        const { sweepId, trialId } = call.request;
+        const { sweepId, trialId, attempt } = call.request;
+        const key = trialKey(sweepId, trialId);
+        if (attempt > 0) {
+          // A stale attempt only: the trial itself lives on elsewhere.
+          const stale = this.jobs.get(key)?.attempt === attempt && (this.pool?.stop(sweepId, trialId) ?? false);
+          callback(null, { found: stale });
+          return;
+        }
         const stopped = this.pool?.stop(sweepId, trialId) ?? false;
         const released = this.paused.delete(trialKey(sweepId, trialId));
         callback(null, { found: stopped || released });
+        // A stopped or released trial never resumes: its checkpoints can go.
+        void this.deleteCheckpoints(sweepId, trialId);
       },
       DescribeWorker: (_call, callback) => {
         const running = (this.pool?.runningTrials() ?? []).map((key) => {

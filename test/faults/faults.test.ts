@@ -1,0 +1,219 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpec } from '@lrsweep/shared';
+import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
+import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
+import { CLI } from '../helpers.js';
+import { freePort, manage, NATS_SERVER, startWorker, type Managed } from '../processes.js';
+
+/**
+ * Fault injection with real processes: a worker killed or cut off mid-trial, the coordinator killed
+ * mid-sweep, NATS restarted mid-sweep. Each time the sweep must complete, and its result must match
+ * the same sweep run without the fault (every trial's validation loss, bit for bit: trials resume
+ * from checkpoints on the same curve).
+ */
+
+const { proto } = loadLrsweepPackage();
+const HEARTBEAT_TIMEOUT_S = 2;
+const CHECKPOINT_EVERY = 200;
+
+/** A grid sweep (no pruning): its result does not depend on timing, only on the training. */
+const gridSpec: SweepSpec = parseSpec({
+  name: 'faults-grid',
+  seed: 11,
+  model: { builtin: 'mlp', hidden: [48, 48] },
+  dataset: { builtin: 'spirals', classes: 3, pointsPerClass: 400, sampleFraction: 0.6 },
+  optimizer: { name: 'momentum', momentum: 0.9 },
+  batchSize: 32,
+  grid: { min: 3e-3, max: 0.3, points: 4 },
+  search: { strategy: 'grid', minSteps: 10, maxSteps: 1800, reductionFactor: 3, reportEvery: 10 },
+  final: { epochs: 1, schedule: 'constant' },
+});
+
+interface Cluster {
+  natsUrl: string;
+  natsPort: number;
+  natsDir: string;
+  nats: Managed;
+  coordinatorPort: number;
+  coordinator: Managed;
+  workers: Managed[];
+  client: SweepServiceClient;
+}
+
+const clusters: Cluster[] = [];
+
+async function startNatsAt(port: number, dir: string): Promise<Managed> {
+  const server = manage(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir]);
+  await server.waitFor(/Server is ready/);
+  return server;
+}
+
+async function startCoordinatorAt(natsUrl: string, port: number): Promise<Managed> {
+  const coordinator = manage(process.execPath, [CLI, 'coordinator', '--listen', `127.0.0.1:${port}`, '--nats', natsUrl, '--heartbeat-timeout', String(HEARTBEAT_TIMEOUT_S), '--checkpoint-every', String(CHECKPOINT_EVERY)]);
+  await coordinator.waitFor(/coordinator listening on/);
+  return coordinator;
+}
+
+async function cluster(workers: number): Promise<Cluster> {
+  const natsPort = await freePort();
+  const natsDir = mkdtempSync(join(tmpdir(), 'lrsweep-faults-nats-'));
+  const nats = await startNatsAt(natsPort, natsDir);
+  const natsUrl = `nats://127.0.0.1:${natsPort}`;
+  const coordinatorPort = await freePort();
+  const coordinator = await startCoordinatorAt(natsUrl, coordinatorPort);
+  const started: Managed[] = [];
+  for (let i = 0; i < workers; i++) started.push(await startWorker(natsUrl, `fw-${clusters.length}-${i}`));
+  const client = new proto.lrsweep.v1.SweepService(`127.0.0.1:${coordinatorPort}`, grpc.credentials.createInsecure());
+  const c = { natsUrl, natsPort, natsDir, nats, coordinatorPort, coordinator, workers: started, client };
+  clusters.push(c);
+  return c;
+}
+
+afterEach(async () => {
+  for (const c of clusters.splice(0)) {
+    c.client.close();
+    await Promise.all(c.workers.map((w) => w.stop('SIGKILL')));
+    await c.coordinator.stop('SIGKILL');
+    await c.nats.stop();
+  }
+});
+
+/** Polls GetSweep (it survives coordinator restarts, unlike a stream) until the sweep ends. */
+async function waitForEnd(c: Cluster, sweepId: string, timeoutMs = 150_000): Promise<Sweep__Output> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { sweep } = await unary(c.client, 'getSweep', { sweepId }, { deadlineMs: 2000 });
+      if (sweep && ['SWEEP_STATE_COMPLETED', 'SWEEP_STATE_FAILED', 'SWEEP_STATE_CANCELLED'].includes(sweep.state)) return sweep;
+    } catch {
+      // the coordinator is restarting
+    }
+    if (Date.now() > deadline) throw new Error(`sweep ${sweepId} did not end in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function waitForProgress(c: Cluster, sweepId: string, minSteps: number): Promise<Sweep__Output> {
+  for (;;) {
+    const { sweep } = await unary(c.client, 'getSweep', { sweepId });
+    const spent = Number(sweep!.budget?.stepsSpent ?? 0);
+    if (spent >= minSteps) return sweep!;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** What must not change under a fault: each rate's state, steps and validation result. */
+function outcome(sweep: Sweep__Output) {
+  return [...sweep.trials]
+    .sort((a, b) => a.learningRate - b.learningRate)
+    .map((t) => ({ lr: t.learningRate, state: t.state, steps: t.steps, valLoss: t.valLoss, valAccuracy: t.valAccuracy }));
+}
+
+let reference: Sweep__Output | undefined;
+async function referenceRun(): Promise<Sweep__Output> {
+  if (reference) return reference;
+  const c = await cluster(2);
+  const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(gridSpec) });
+  reference = await waitForEnd(c, sweepId);
+  expect(reference.state, reference.error).toBe('SWEEP_STATE_COMPLETED');
+  return reference;
+}
+
+describe('fault injection (real processes)', () => {
+  it('a worker killed mid-trial: noticed within the heartbeat timeout, its trial resumes from its checkpoint elsewhere, same result', async () => {
+    const expected = await referenceRun();
+    const c = await cluster(2);
+    const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(gridSpec) });
+    await waitForProgress(c, sweepId, 1500);
+    const killedAt = Date.now();
+    c.workers[0]!.child.kill('SIGKILL');
+    const lost = await c.coordinator.waitFor(/worker (fw-\S+) lost: no heartbeat/, 30_000);
+    const detectSeconds = (Date.now() - killedAt) / 1000;
+    expect(lost[1]).toBe(c.workers[0]!.output().match(/worker (fw-[\d-]+) serving/)![1]);
+    expect(detectSeconds).toBeLessThan(HEARTBEAT_TIMEOUT_S + 3);
+    const done = await waitForEnd(c, sweepId);
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(outcome(done)).toEqual(outcome(expected));
+    const requeued = done.decisions.filter((d) => /requeued/.test(d.summary));
+    expect(requeued.length).toBeGreaterThan(0);
+    for (const d of requeued) expect(d.summary).toMatch(/resumes from its checkpoint at step \d+|stays paused/);
+    // Steps lost to the failure: at most the steps since each requeued trial's last checkpoint.
+    // The reference ran every step exactly once.
+    expect(Number(expected.budget!.stepsSpent)).toBe(gridSpec.grid.points * gridSpec.search.maxSteps);
+    const redone = Number(done.budget!.stepsSpent) - Number(expected.budget!.stepsSpent);
+    expect(redone).toBeGreaterThanOrEqual(0);
+    expect(redone).toBeLessThanOrEqual(requeued.length * CHECKPOINT_EVERY);
+    process.stdout.write(`worker kill: detected in ${detectSeconds.toFixed(2)} s, ${redone} steps redone (checkpoint every ${CHECKPOINT_EVERY})\n`);
+  });
+
+  it('a worker cut off (SIGSTOP): its trials move on; when it wakes up, its stale reports are ignored', async () => {
+    const expected = await referenceRun();
+    const c = await cluster(2);
+    const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(gridSpec) });
+    await waitForProgress(c, sweepId, 1500);
+    c.workers[1]!.child.kill('SIGSTOP');
+    await c.coordinator.waitFor(/lost: no heartbeat/, 30_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    c.workers[1]!.child.kill('SIGCONT');
+    const done = await waitForEnd(c, sweepId);
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(outcome(done)).toEqual(outcome(expected));
+  });
+
+  it('the coordinator killed mid-sweep and started again: picks the sweep up, same result, nothing lost', async () => {
+    const expected = await referenceRun();
+    const c = await cluster(2);
+    const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(gridSpec) });
+    await waitForProgress(c, sweepId, 1500);
+    await c.coordinator.stop('SIGKILL');
+    await new Promise((r) => setTimeout(r, 1500)); // the workers train on; their reports wait in JetStream
+    c.coordinator = await startCoordinatorAt(c.natsUrl, c.coordinatorPort);
+    // It remembers the sweep at once, from the journal.
+    const { sweeps } = await unary(c.client, 'listSweeps', {});
+    expect(sweeps.map((s) => s.sweepId)).toContain(sweepId);
+    const done = await waitForEnd(c, sweepId);
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(outcome(done)).toEqual(outcome(expected));
+    // No trial ran twice to completion.
+    const completions = done.decisions.filter((d) => d.kind === 'DECISION_KIND_COMPLETED').map((d) => d.trialId);
+    expect(new Set(completions).size).toBe(completions.length);
+  });
+
+  it('NATS restarted mid-sweep: workers and coordinator reconnect, the sweep completes with the same result', async () => {
+    const expected = await referenceRun();
+    const c = await cluster(2);
+    const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(gridSpec) });
+    await waitForProgress(c, sweepId, 1500);
+    await c.nats.stop('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    c.nats = await startNatsAt(c.natsPort, c.natsDir);
+    const done = await waitForEnd(c, sweepId);
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(outcome(done)).toEqual(outcome(expected));
+  });
+});
+
+describe('decisions survive a coordinator restart exactly', () => {
+  it('ASHA on one worker: the restarted coordinator makes the decisions an uninterrupted one makes', async () => {
+    const asha = parseSpec({ ...gridSpec, name: 'faults-asha', grid: { min: 1e-3, max: 3, points: 9 }, search: { strategy: 'asha', minSteps: 100, maxSteps: 900, reductionFactor: 3, reportEvery: 10 } });
+    const clean = await cluster(1);
+    const a = await unary(clean.client, 'submitSweep', { spec: specToProto(asha) });
+    const expected = await waitForEnd(clean, a.sweepId);
+    expect(expected.state, expected.error).toBe('SWEEP_STATE_COMPLETED');
+
+    const c = await cluster(1);
+    const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(asha) });
+    await waitForProgress(c, sweepId, 1200);
+    await c.coordinator.stop('SIGKILL');
+    c.coordinator = await startCoordinatorAt(c.natsUrl, c.coordinatorPort);
+    const done = await waitForEnd(c, sweepId);
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    const decisions = (s: Sweep__Output) => s.decisions.filter((d) => d.kind !== 'DECISION_KIND_STARTED').map((d) => `${d.kind} ${d.trialId} ${d.summary.replace(/ on \S+/, '')}`);
+    expect(decisions(done)).toEqual(decisions(expected));
+    expect(outcome(done)).toEqual(outcome(expected));
+  });
+});
