@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { connect, type NatsConnection, type Subscription } from 'nats';
+import { connect, Events, type NatsConnection, type Subscription } from 'nats';
 import { z } from 'zod';
 import {
   createServer,
@@ -312,10 +312,10 @@ export class Coordinator {
 
   private async watchConnection(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
-      if (status.type === 'disconnect') {
+      if (status.type === Events.Disconnect) {
         this.natsDown = true;
         this.log('lost NATS; reconnecting (workers are not judged meanwhile)');
-      } else if (status.type === 'reconnect') {
+      } else if (status.type === Events.Reconnect) {
         this.natsDown = false;
         for (const id of this.workers.keys()) this.lastSeen.set(id, Date.now());
         this.log('NATS is back');
@@ -539,7 +539,7 @@ export class Coordinator {
     let commands: Command[];
     if (busy.includes(r.code)) commands = run.scheduler.onTrialLost(r.trialId, r.attempt, why, { countsAsFailure: false });
     else if (gone.includes(r.code)) commands = run.scheduler.onTrialLost(r.trialId, r.attempt, why);
-    else if (r.code === grpc.status.FAILED_PRECONDITION) commands = run.scheduler.onTrialLost(r.trialId, r.attempt, why, { countsAsFailure: false, checkpointMissing: true });
+    else if ([grpc.status.FAILED_PRECONDITION as number].includes(r.code)) commands = run.scheduler.onTrialLost(r.trialId, r.attempt, why, { countsAsFailure: false, checkpointMissing: true });
     else commands = run.scheduler.onTrialFailed(r.trialId, `the worker refused it: ${r.details}`, r.attempt);
     this.execute(run, commands);
     this.afterDecisions(run);
