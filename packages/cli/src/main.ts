@@ -29,6 +29,17 @@ program
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
   .action(rangeTestCommand);
 
+/** gRPC TLS and NATS auth, off by default (see deploy/k8s/README.md); each also read from the environment. */
+function addSecurityOptions(command: Command): Command {
+  return command
+    .option('--tls-cert <pem>', 'gRPC TLS certificate of this server (env LRSWEEP_TLS_CERT)')
+    .option('--tls-key <pem>', 'its private key (env LRSWEEP_TLS_KEY)')
+    .option('--tls-ca <pem>', 'CA that peers are verified against; a server with it requires client certificates (env LRSWEEP_TLS_CA)')
+    .option('--nats-token <token>', 'NATS token (env NATS_TOKEN)')
+    .option('--nats-creds <file>', 'NATS credentials file (env NATS_CREDS)')
+    .option('--nats-ca <pem>', 'CA of a tls:// NATS server (env NATS_CA)');
+}
+
 const backendOption = () => new Option('--backend <name>', 'TensorFlow.js backend of the workers').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto');
 const coordinatorOption = () => new Option('--coordinator <host:port>', 'coordinator address (default: $LRSWEEP_COORDINATOR, else 127.0.0.1:50051)');
 
@@ -49,8 +60,8 @@ program
   .option('--listen <host:port>', 'gRPC address', '0.0.0.0:50051')
   .option('--nats <url>', 'NATS server (default: $NATS_URL, else nats://127.0.0.1:4222)')
   .option('--heartbeat-timeout <seconds>', 'a worker silent this long is lost', (v) => Number(v), 10)
-  .option('--checkpoint-every <steps>', 'checkpoint running trials every this many steps, besides rungs (needs JetStream)', positiveInt('--checkpoint-every'), 0)
-  .action(coordinatorCommand);
+  .option('--checkpoint-every <steps>', 'checkpoint running trials every this many steps, besides rungs (needs JetStream)', positiveInt('--checkpoint-every'), 0);
+addSecurityOptions(program.commands.at(-1)!).action(coordinatorCommand);
 
 program
   .command('worker')
@@ -62,8 +73,8 @@ program
   .option('--id <id>', 'worker id (default: random)')
   .option('--models-dir <dir>', 'where final trainings save their models', '.lrsweep/models')
   .option('--quiet', 'no log lines')
-  .addOption(backendOption())
-  .action(workerCommand);
+  .addOption(backendOption());
+addSecurityOptions(program.commands.at(-1)!).action(workerCommand);
 
 program
   .command('submit')

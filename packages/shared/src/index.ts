@@ -16,3 +16,5 @@ export * from './bus/subjects.js';
 export * from './bus/messages.js';
 export * from './bus/embedded-server.js';
 export * from './bus/jetstream.js';
+export * from './grpc/tls.js';
+export * from './bus/connect.js';

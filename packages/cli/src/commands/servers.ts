@@ -1,8 +1,31 @@
 import { availableParallelism } from 'node:os';
 import { Coordinator } from '@lrsweep/coordinator';
+import type { NatsAccess, TlsFiles } from '@lrsweep/shared';
 import { WorkerServer, type BackendChoice } from '@lrsweep/worker';
 
 const DEFAULT_NATS = 'nats://127.0.0.1:4222';
+
+/** Flags shared by the servers: gRPC TLS files and NATS auth (flags win over the environment). */
+export interface SecurityFlags {
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  natsToken?: string;
+  natsCreds?: string;
+  natsCa?: string;
+}
+
+export function tlsOf(flags: SecurityFlags): TlsFiles | undefined {
+  const files = { cert: flags.tlsCert ?? process.env.LRSWEEP_TLS_CERT, key: flags.tlsKey ?? process.env.LRSWEEP_TLS_KEY, ca: flags.tlsCa ?? process.env.LRSWEEP_TLS_CA };
+  return files.cert || files.key || files.ca ? files : undefined;
+}
+
+export function natsAuthOf(flags: SecurityFlags): Omit<NatsAccess, 'url' | 'name'> {
+  const token = flags.natsToken ?? process.env.NATS_TOKEN;
+  const credsFile = flags.natsCreds ?? process.env.NATS_CREDS;
+  const caFile = flags.natsCa ?? process.env.NATS_CA;
+  return { ...(token ? { token } : {}), ...(credsFile ? { credsFile } : {}), ...(caFile ? { caFile } : {}) };
+}
 
 /** Runs until SIGTERM or SIGINT, then shuts down gracefully (a second signal exits at once). */
 function untilSignal(shutdown: () => Promise<void>): Promise<void> {
@@ -18,8 +41,11 @@ function untilSignal(shutdown: () => Promise<void>): Promise<void> {
   });
 }
 
-export async function coordinatorCommand(options: { listen: string; nats?: string; heartbeatTimeout: number; checkpointEvery: number }): Promise<void> {
+export async function coordinatorCommand(options: { listen: string; nats?: string; heartbeatTimeout: number; checkpointEvery: number } & SecurityFlags): Promise<void> {
+  const tls = tlsOf(options);
   const coordinator = await Coordinator.start({
+    ...(tls ? { tls } : {}),
+    natsAuth: natsAuthOf(options),
     listen: options.listen,
     natsUrl: options.nats ?? process.env.NATS_URL ?? DEFAULT_NATS,
     heartbeatTimeoutMs: options.heartbeatTimeout * 1000,
@@ -38,8 +64,11 @@ export async function workerCommand(options: {
   id?: string;
   modelsDir: string;
   quiet?: boolean;
-}): Promise<void> {
+} & SecurityFlags): Promise<void> {
+  const tls = tlsOf(options);
   const worker = await WorkerServer.start({
+    ...(tls ? { tls } : {}),
+    natsAuth: natsAuthOf(options),
     listen: options.listen,
     ...(options.advertise ? { advertise: options.advertise } : {}),
     natsUrl: options.nats ?? process.env.NATS_URL ?? DEFAULT_NATS,

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { EmbeddedNatsServer, loadLrsweepPackage, loadSpecFile, specToProto, unary, type SweepSpec } from '@lrsweep/shared';
+import { clientCredentials, EmbeddedNatsServer, loadLrsweepPackage, loadSpecFile, specToProto, tlsFromEnv, unary, type SweepSpec } from '@lrsweep/shared';
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
 import type { WatchSweepResponse__Output } from '@lrsweep/shared/gen/lrsweep/v1/WatchSweepResponse';
@@ -17,9 +17,10 @@ export function coordinatorAddress(flag?: string): string {
   return flag ?? process.env.LRSWEEP_COORDINATOR ?? DEFAULT_COORDINATOR;
 }
 
+/** A SweepService client; TLS from LRSWEEP_TLS_CA (and _CERT/_KEY for mutual TLS) when set. */
 export function sweepClient(address: string): SweepServiceClient {
   const { proto } = loadLrsweepPackage();
-  return new proto.lrsweep.v1.SweepService(address, grpc.credentials.createInsecure());
+  return new proto.lrsweep.v1.SweepService(address, clientCredentials(tlsFromEnv()));
 }
 
 /** Turns a gRPC error into a message with the fix; INVALID_ARGUMENT keeps its field paths. */

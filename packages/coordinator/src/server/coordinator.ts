@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { connect, Events, type NatsConnection, type Subscription } from 'nats';
+import { Events, type NatsConnection, type Subscription } from 'nats';
 import { z } from 'zod';
 import {
+  clientCredentials,
+  connectNats,
   createServer,
   decodeMessage,
   deriveSeed,
@@ -23,8 +25,11 @@ import {
   TrialEvent,
   unary,
   WorkerHeartbeat,
+  serverCredentials,
   type LrsweepServer,
+  type NatsAccess,
   type ProtoGrpcType,
+  type TlsFiles,
   type RangeTestSummary,
   type SeedResult,
 } from '@lrsweep/shared';
@@ -47,6 +52,10 @@ export interface CoordinatorOptions {
   workerCallDeadlineMs?: number;
   /** Checkpoint every this many steps as well as at rungs (JetStream only; 0: rungs only). Default 0. */
   checkpointEvery?: number;
+  /** NATS auth and TLS (token, credentials file, CA of a tls:// server). */
+  natsAuth?: Omit<NatsAccess, 'url' | 'name'>;
+  /** gRPC TLS: this server's cert and key; the CA that workers' certificates are checked against. */
+  tls?: TlsFiles;
   log?: (line: string) => void;
 }
 
@@ -172,7 +181,7 @@ export class Coordinator {
   }
 
   private async startAll(): Promise<void> {
-    this.nc = await connect({ servers: this.options.natsUrl, name: 'lrsweep-coordinator', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    this.nc = await connectNats({ url: this.options.natsUrl, name: 'lrsweep-coordinator', ...this.options.natsAuth });
     const jetStream = await jetStreamOf(this.nc);
     this.journal = jetStream ? await JetStreamJournal.open(jetStream) : new CoreJournal(this.nc);
     this.durable = this.journal.durable;
@@ -189,7 +198,7 @@ export class Coordinator {
     this.goLive();
     const { proto } = loadLrsweepPackage();
     this.proto = proto;
-    this.grpcServer = createServer({ services: [SWEEP_SERVICE_NAME] });
+    this.grpcServer = createServer({ services: [SWEEP_SERVICE_NAME], credentials: serverCredentials(this.options.tls) });
     this.grpcServer.server.addService(proto.lrsweep.v1.SweepService.service, this.handlers());
     const listen = this.options.listen ?? '127.0.0.1:0';
     const port = await this.grpcServer.bind(listen);
@@ -434,7 +443,7 @@ export class Coordinator {
   private client(worker: WorkerEntry): WorkerServiceClient {
     let client = this.clients.get(worker.workerId);
     if (!client) {
-      client = new this.proto!.lrsweep.v1.WorkerService(worker.address, grpc.credentials.createInsecure());
+      client = new this.proto!.lrsweep.v1.WorkerService(worker.address, clientCredentials(this.options.tls));
       this.clients.set(worker.workerId, client);
     }
     return client;

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { connect, type NatsConnection, type ObjectStore } from 'nats';
+import type { NatsConnection, ObjectStore } from 'nats';
 import {
   checkpointStore,
+  connectNats,
   createServer,
   encodeMessage,
   ensureEventStream,
@@ -17,8 +18,11 @@ import {
   subjects,
   WORKER_SERVICE_NAME,
   type LossReport,
+  serverCredentials,
   type LrsweepServer,
+  type NatsAccess,
   type SweepSpec,
+  type TlsFiles,
   type TrialEvent,
   type TrialKindName,
   type WorkerHeartbeat,
@@ -42,6 +46,10 @@ export interface WorkerOptions {
   workerId?: string;
   modelsDir?: string;
   heartbeatMs?: number;
+  /** NATS auth and TLS (token, credentials file, CA of a tls:// server). */
+  natsAuth?: Omit<NatsAccess, 'url' | 'name'>;
+  /** gRPC TLS for WorkerService: cert and key; with a CA, the coordinator must show a certificate. */
+  tls?: TlsFiles;
   log?: (line: string) => void;
 }
 
@@ -105,7 +113,7 @@ export class WorkerServer {
 
   private async startAll(): Promise<void> {
     if (!isSubjectToken(this.workerId)) throw new Error(`worker id '${this.workerId}' must be 1-64 of A-Z a-z 0-9 _ -`);
-    this.nc = await connect({ servers: this.options.natsUrl, name: this.workerId, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    this.nc = await connectNats({ url: this.options.natsUrl, name: this.workerId, ...this.options.natsAuth });
     const jetStream = await jetStreamOf(this.nc);
     // Reports go to the event stream; whichever process comes first creates it.
     if (jetStream) await ensureEventStream(jetStream.jsm);
@@ -114,7 +122,7 @@ export class WorkerServer {
     this.checkpoints = jetStream ? await checkpointStore(jetStream.js) : null;
     this.pool = await ExecutorPool.start(this.options.slots ?? availableParallelism(), this.options.backend ?? 'auto', (e) => this.onExecutorEvent(e));
     const { proto } = loadLrsweepPackage();
-    this.grpcServer = createServer({ services: [WORKER_SERVICE_NAME] });
+    this.grpcServer = createServer({ services: [WORKER_SERVICE_NAME], credentials: serverCredentials(this.options.tls) });
     this.grpcServer.server.addService(proto.lrsweep.v1.WorkerService.service, this.handlers());
     const listen = this.options.listen ?? '127.0.0.1:0';
     const port = await this.grpcServer.bind(listen);

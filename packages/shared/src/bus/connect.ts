@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from 'nats';
+
+/**
+ * How a process reaches NATS. Auth is off by default (loopback); in a cluster use a token or a
+ * credentials file (NKEY/JWT), and a tls:// URL with a CA for encryption.
+ */
+export interface NatsAccess {
+  url: string;
+  token?: string;
+  /** A .creds file (decentralised JWT auth). */
+  credsFile?: string;
+  /** CA to verify a tls:// server. */
+  caFile?: string;
+  name?: string;
+}
+
+export function natsAccessFromEnv(url: string, env: NodeJS.ProcessEnv = process.env): NatsAccess {
+  return { url, ...(env.NATS_TOKEN ? { token: env.NATS_TOKEN } : {}), ...(env.NATS_CREDS ? { credsFile: env.NATS_CREDS } : {}), ...(env.NATS_CA ? { caFile: env.NATS_CA } : {}) };
+}
+
+/** Connects with reconnection forever (a NATS restart is ridden out, publications buffered). */
+export function connectNats(access: NatsAccess): Promise<NatsConnection> {
+  const options: ConnectionOptions = { servers: access.url, maxReconnectAttempts: -1, reconnectTimeWait: 500 };
+  if (access.name) options.name = access.name;
+  if (access.token) options.token = access.token;
+  if (access.credsFile) options.authenticator = credsAuthenticator(readFileSync(access.credsFile));
+  if (access.caFile) options.tls = { caFile: access.caFile };
+  return connect(options);
+}
