@@ -150,6 +150,23 @@ describe('fault injection (real processes)', () => {
     process.stdout.write(`worker kill: detected in ${detectSeconds.toFixed(2)} s, ${redone} steps redone (checkpoint every ${CHECKPOINT_EVERY})\n`);
   });
 
+  it('SIGTERM drains a worker: it checkpoints its current step, exits within the grace period, and no step is lost', async () => {
+    const expected = await referenceRun();
+    const c = await cluster(2);
+    const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(gridSpec) });
+    await waitForProgress(c, sweepId, 1500);
+    const started = Date.now();
+    await c.workers[0]!.stop('SIGTERM');
+    expect(Date.now() - started).toBeLessThan(5000 + 1000);
+    expect(c.workers[0]!.child.exitCode).toBe(0);
+    await c.coordinator.waitFor(/lost: it is shutting down/, 10_000);
+    const done = await waitForEnd(c, sweepId);
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(outcome(done)).toEqual(outcome(expected));
+    // The drained trial resumed exactly where it stopped: every step was trained once.
+    expect(Number(done.budget!.stepsSpent)).toBe(Number(expected.budget!.stepsSpent));
+  });
+
   it('a worker cut off (SIGSTOP): its trials move on; when it wakes up, its stale reports are ignored', async () => {
     const expected = await referenceRun();
     const c = await cluster(2);

@@ -14,6 +14,7 @@ import { Trainer } from '../trainer/trainer.js';
 import type { ExecutorEvent, ExecutorJob, ExecutorRequest } from './protocol.js';
 
 let backend: BackendInfo | undefined;
+let draining = false;
 const splitsCache = new Map<string, DataSplits>();
 const running = new Map<string, AbortController>();
 
@@ -51,6 +52,10 @@ async function runSearch(job: ExecutorJob, signal: AbortSignal): Promise<void> {
         onReport: (r) => send({ type: 'report', sweepId: job.sweepId, trialId: job.trialId, ...r }),
       });
       if (outcome !== 'budget') {
+        // Draining for a shutdown: leave a checkpoint at the step reached, so nothing is lost.
+        if (outcome === 'stopped' && draining && trainer.step > (job.snapshot?.step ?? 0)) {
+          send({ type: 'checkpoint', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, snapshot: trainer.snapshot() });
+        }
         send({ type: 'stopped', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, outcome });
         return;
       }
@@ -137,6 +142,9 @@ process.on('message', (request: ExecutorRequest) => {
       });
   } else if (request.type === 'run') {
     void runJob(request.job);
+  } else if (request.type === 'drain') {
+    draining = true;
+    for (const abort of running.values()) abort.abort();
   } else {
     running.get(request.trialId)?.abort();
   }

@@ -104,6 +104,11 @@ export class ExecutorPool {
     return executor !== undefined;
   }
 
+  /** Asks every running trial to stop at its next step, leaving a checkpoint (search trials). */
+  drain(): void {
+    for (const e of this.executors) if (e.trialId) e.child.send({ type: 'drain' } satisfies ExecutorRequest);
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(

@@ -27,7 +27,9 @@ export interface ExecutorJob {
 export type ExecutorRequest =
   | { type: 'init'; backend: BackendChoice }
   | { type: 'run'; job: ExecutorJob }
-  | { type: 'stop'; trialId: string };
+  | { type: 'stop'; trialId: string }
+  /** Shutting down: stop at the next step, checkpointing a search trial there first. */
+  | { type: 'drain' };
 
 /** Every event but 'ready' names its trial by sweepId and trialId. */
 export type ExecutorEvent =

@@ -348,18 +348,25 @@ export class WorkerServer {
     };
   }
 
-  /** Drains: NOT_SERVING first, a last heartbeat saying so, running trials stopped, then everything closed. */
+  /**
+   * Drains within `graceMs`: health NOT_SERVING first; running trials stop at their next step and
+   * leave a checkpoint there; their reports and checkpoints reach NATS; then a last heartbeat says
+   * the worker is leaving (the coordinator resumes its trials elsewhere from those checkpoints);
+   * then everything closes.
+   */
   async shutdown(graceMs = 5000): Promise<void> {
     if (this.state === 'STOPPED') return;
     this.state = 'DRAINING';
+    const deadline = Date.now() + graceMs;
     clearInterval(this.heartbeat);
     for (const name of ['', WORKER_SERVICE_NAME]) this.grpcServer?.health.setStatus(name, 'NOT_SERVING');
+    this.pool?.drain();
+    while ((this.pool?.busy ?? 0) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await Promise.all([...this.chains.values()]);
+    await this.outbox?.flush(Math.max(0, deadline - Date.now()));
     this.sendHeartbeat();
-    for (const key of this.pool?.runningTrials() ?? []) {
-      const [sweepId = '', trialId = ''] = key.split('/');
-      this.pool?.stop(sweepId, trialId);
-    }
-    await this.grpcServer?.shutdown(graceMs);
+    await this.nc?.flush().catch(() => undefined);
+    await this.grpcServer?.shutdown(Math.max(0, deadline - Date.now()));
     await this.pool?.close();
     this.paused.clear();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain();
