@@ -32,6 +32,7 @@ program
 /** gRPC TLS and NATS auth, off by default (see deploy/k8s/README.md); each also read from the environment. */
 function addSecurityOptions(command: Command): Command {
   return command
+    .option('--metrics-port <port>', 'serve /metrics, /livez and /readyz on this port (Prometheus)', positiveInt('--metrics-port'))
     .option('--tls-cert <pem>', 'gRPC TLS certificate of this server (env LRSWEEP_TLS_CERT)')
     .option('--tls-key <pem>', 'its private key (env LRSWEEP_TLS_KEY)')
     .option('--tls-ca <pem>', 'CA that peers are verified against; a server with it requires client certificates (env LRSWEEP_TLS_CA)')

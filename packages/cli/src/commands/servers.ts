@@ -41,9 +41,10 @@ function untilSignal(shutdown: () => Promise<void>): Promise<void> {
   });
 }
 
-export async function coordinatorCommand(options: { listen: string; nats?: string; heartbeatTimeout: number; checkpointEvery: number } & SecurityFlags): Promise<void> {
+export async function coordinatorCommand(options: { listen: string; nats?: string; heartbeatTimeout: number; checkpointEvery: number; metricsPort?: number } & SecurityFlags): Promise<void> {
   const tls = tlsOf(options);
   const coordinator = await Coordinator.start({
+    ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
     ...(tls ? { tls } : {}),
     natsAuth: natsAuthOf(options),
     listen: options.listen,
@@ -51,7 +52,7 @@ export async function coordinatorCommand(options: { listen: string; nats?: strin
     heartbeatTimeoutMs: options.heartbeatTimeout * 1000,
     checkpointEvery: options.checkpointEvery,
   });
-  process.stdout.write(`coordinator listening on ${coordinator.address}\n`);
+  process.stdout.write(`coordinator listening on ${coordinator.address}${coordinator.metricsPort !== undefined ? `, metrics on :${coordinator.metricsPort}` : ''}\n`);
   await untilSignal(() => coordinator.shutdown(5000));
 }
 
@@ -64,9 +65,11 @@ export async function workerCommand(options: {
   id?: string;
   modelsDir: string;
   quiet?: boolean;
+  metricsPort?: number;
 } & SecurityFlags): Promise<void> {
   const tls = tlsOf(options);
   const worker = await WorkerServer.start({
+    ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
     ...(tls ? { tls } : {}),
     natsAuth: natsAuthOf(options),
     listen: options.listen,
@@ -78,6 +81,6 @@ export async function workerCommand(options: {
     modelsDir: options.modelsDir,
     ...(options.quiet ? { log: () => undefined } : {}),
   });
-  if (!options.quiet) process.stdout.write(`worker ${worker.workerId} serving on ${worker.address} (${worker.slots} slot(s), ${worker.backend})\n`);
+  if (!options.quiet) process.stdout.write(`worker ${worker.workerId} serving on ${worker.address} (${worker.slots} slot(s), ${worker.backend})${worker.metricsPort !== undefined ? `, metrics on :${worker.metricsPort}` : ''}\n`);
   await untilSignal(() => worker.shutdown(5000));
 }

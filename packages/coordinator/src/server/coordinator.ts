@@ -5,7 +5,10 @@ import { z } from 'zod';
 import {
   clientCredentials,
   connectNats,
+  createRegistry,
   createServer,
+  startMetricsServer,
+  type MetricsServer,
   decodeMessage,
   deriveSeed,
   encodeMessage,
@@ -41,6 +44,7 @@ import type { RunTrialRequest } from '@lrsweep/shared/gen/lrsweep/v1/RunTrialReq
 import { SweepScheduler, type Command, type Decision, type TrialView } from '../scheduler/scheduler.js';
 import { decisionToProto, sweepStateName, trialToProto, type SweepState } from './convert.js';
 import { CoreJournal, JetStreamJournal, type Journal } from './journal.js';
+import { createCoordinatorMetrics, type CoordinatorMetrics } from './metrics.js';
 
 export interface CoordinatorOptions {
   /** host:port for SweepService (port 0 picks one). Default 127.0.0.1:0. */
@@ -56,6 +60,8 @@ export interface CoordinatorOptions {
   natsAuth?: Omit<NatsAccess, 'url' | 'name'>;
   /** gRPC TLS: this server's cert and key; the CA that workers' certificates are checked against. */
   tls?: TlsFiles;
+  /** Serve /metrics, /livez and /readyz on this port (0 picks one; absent: none). */
+  metricsPort?: number;
   log?: (line: string) => void;
 }
 
@@ -162,6 +168,10 @@ export class Coordinator {
   private reaper: NodeJS.Timeout | undefined;
   private consuming: Promise<void> | undefined;
   private readonly log: (line: string) => void;
+  private metrics: CoordinatorMetrics | undefined;
+  private metricsServer: MetricsServer | undefined;
+  /** Port of /metrics when served. */
+  metricsPort: number | undefined;
   /** Messages rejected by validation (garbage on the subjects), for tests and metrics. */
   readonly rejected = { messages: 0 };
 
@@ -181,6 +191,7 @@ export class Coordinator {
   }
 
   private async startAll(): Promise<void> {
+    if (this.options.metricsPort !== undefined) await this.startMetrics(this.options.metricsPort);
     this.nc = await connectNats({ url: this.options.natsUrl, name: 'lrsweep-coordinator', ...this.options.natsAuth });
     const jetStream = await jetStreamOf(this.nc);
     this.journal = jetStream ? await JetStreamJournal.open(jetStream) : new CoreJournal(this.nc);
@@ -209,6 +220,24 @@ export class Coordinator {
   }
 
   private onCaughtUp: () => void = () => undefined;
+
+  private async startMetrics(port: number): Promise<void> {
+    const registry = createRegistry({ service: 'lrsweep-coordinator' });
+    const count = <T extends string>(values: T[]) => values.reduce<Record<string, number>>((acc, v) => ((acc[v] = (acc[v] ?? 0) + 1), acc), {});
+    this.metrics = createCoordinatorMetrics(registry, {
+      sweepsByState: () => count([...this.sweeps.values()].map((r) => r.state)),
+      trialsByState: () => count([...this.sweeps.values()].flatMap((r) => r.scheduler?.allTrials().map((t) => t.state) ?? [])),
+      workers: () => {
+        const all = [...this.workers.values()];
+        return { connected: all.length, slots: all.reduce((n, w) => n + w.slots, 0), busy: all.reduce((n, w) => n + w.busy.size, 0) };
+      },
+      rejectedMessages: () => this.rejected.messages,
+      stepsSpent: () => [...this.sweeps.values()].reduce((n, r) => n + (r.scheduler?.stepsSpent() ?? 0), 0),
+      fullGridSteps: () => [...this.sweeps.values()].reduce((n, r) => n + (r.scheduler?.fullGridSteps() ?? 0), 0),
+    });
+    this.metricsServer = await startMetricsServer({ port, registry, ready: () => this.state === 'RUNNING' });
+    this.metricsPort = this.metricsServer.port;
+  }
 
   private goLive(): void {
     this.live = true;
@@ -480,9 +509,15 @@ export class Coordinator {
       return;
     }
     if (report.kind !== 'search' || !run.scheduler) return;
+    const received = performance.now();
     this.broadcast(run, { loss: { trialId: report.trialId, step: report.step, learningRate: report.learningRate, loss: report.loss } });
     this.execute(run, run.scheduler.onLoss(report.trialId, report.step, report.loss, report.attempt));
     this.afterDecisions(run);
+    if (this.live && this.metrics) {
+      this.metrics.lossReports.inc();
+      this.metrics.decisionLatency.observe((performance.now() - received) / 1000);
+      this.metrics.reportLag.observe(Math.max(0, Date.now() - report.sentAtMs) / 1000);
+    }
   }
 
   private onTrialEvent(run: SweepRun, event: TrialEvent): void {
@@ -657,6 +692,7 @@ export class Coordinator {
     const scheduler = run.scheduler;
     if (!scheduler) return;
     for (const decision of scheduler.decisions.slice(run.streamedDecisions)) {
+      if (this.live) this.metrics?.decisions.inc({ kind: decision.kind, reason: decision.reason ?? '' });
       this.broadcast(run, decision.kind === 'started' ? { trialStarted: trialToProto(scheduler.trial(decision.trialId)!) } : { decision: decisionToProto(decision) });
     }
     run.streamedDecisions = scheduler.decisions.length;
@@ -903,6 +939,7 @@ export class Coordinator {
     await this.journal?.close();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain();
     await this.consuming?.catch(() => undefined);
+    await this.metricsServer?.close();
     this.state = 'STOPPED';
   }
 }

@@ -2,10 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import type { NatsConnection, ObjectStore } from 'nats';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import {
   checkpointStore,
   connectNats,
+  createRegistry,
   createServer,
+  startMetricsServer,
+  type MetricsServer,
   encodeMessage,
   ensureEventStream,
   jetStreamOf,
@@ -50,6 +54,8 @@ export interface WorkerOptions {
   natsAuth?: Omit<NatsAccess, 'url' | 'name'>;
   /** gRPC TLS for WorkerService: cert and key; with a CA, the coordinator must show a certificate. */
   tls?: TlsFiles;
+  /** Serve /metrics, /livez and /readyz on this port (0 picks one; absent: none). */
+  metricsPort?: number;
   log?: (line: string) => void;
 }
 
@@ -86,6 +92,9 @@ export class WorkerServer {
   private pool: ExecutorPool | undefined;
   private nc: NatsConnection | undefined;
   private readonly log: (line: string) => void;
+  private metricsServer: MetricsServer | undefined;
+  private metrics: ReturnType<WorkerServer['createMetrics']> | undefined;
+  metricsPort: number | undefined;
 
   private constructor(private readonly options: WorkerOptions) {
     this.workerId = options.workerId ?? `w-${randomUUID().slice(0, 8)}`;
@@ -113,6 +122,12 @@ export class WorkerServer {
 
   private async startAll(): Promise<void> {
     if (!isSubjectToken(this.workerId)) throw new Error(`worker id '${this.workerId}' must be 1-64 of A-Z a-z 0-9 _ -`);
+    if (this.options.metricsPort !== undefined) {
+      const registry = createRegistry({ service: 'lrsweep-worker' });
+      this.metrics = this.createMetrics(registry);
+      this.metricsServer = await startMetricsServer({ port: this.options.metricsPort, registry, ready: () => this.state === 'RUNNING' });
+      this.metricsPort = this.metricsServer.port;
+    }
     this.nc = await connectNats({ url: this.options.natsUrl, name: this.workerId, ...this.options.natsAuth });
     const jetStream = await jetStreamOf(this.nc);
     // Reports go to the event stream; whichever process comes first creates it.
@@ -152,6 +167,23 @@ export class WorkerServer {
     this.nc.publish(subjects.worker(this.workerId), encodeMessage(beat));
   }
 
+  /** Bounded labels only (never a trial or a rate): counts and sizes. */
+  private createMetrics(registry: Registry) {
+    const registers = [registry];
+    const worker = this;
+    new Gauge({ name: 'lrsweep_worker_slots', help: 'Trial slots (executor processes)', registers, collect() { this.set(worker.slots); } });
+    new Gauge({ name: 'lrsweep_worker_slots_busy', help: 'Slots running a trial', registers, collect() { this.set(worker.pool?.busy ?? 0); } });
+    new Gauge({ name: 'lrsweep_trials_paused', help: 'Paused trials whose state this worker keeps', registers, collect() { this.set(worker.paused.size); } });
+    new Gauge({ name: 'lrsweep_outbox_pending', help: 'Reports and events waiting for NATS', registers, collect() { this.set(worker.outbox?.pending ?? 0); } });
+    new Gauge({ name: 'lrsweep_backend_info', help: 'The TensorFlow.js backend the executors run', labelNames: ['backend'] as const, registers, collect() { this.reset(); this.set({ backend: worker.backend }, 1); } });
+    return {
+      published: new Counter({ name: 'lrsweep_loss_reports_published_total', help: 'Loss reports handed to NATS', registers }),
+      steps: new Counter({ name: 'lrsweep_training_steps_total', help: 'Training steps reported by this worker', registers }),
+      checkpointBytes: new Counter({ name: 'lrsweep_checkpoint_bytes_total', help: 'Bytes of checkpoints written to the store', registers }),
+      checkpointSeconds: new Histogram({ name: 'lrsweep_checkpoint_seconds', help: 'Time to write one checkpoint', buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers }),
+    };
+  }
+
   /** Ids that make a re-sent message a duplicate, and reports of another attempt distinct. */
   private publish(subject: string, message: LossReport | TrialEvent): void {
     const id = 'type' in message ? `${message.sweepId}.${message.trialId}.${message.attempt}.${message.type}.${'step' in message ? message.step : ''}` : `${message.sweepId}.${message.trialId}.${message.attempt}.loss.${message.step}`;
@@ -176,7 +208,11 @@ export class WorkerServer {
     try {
       // One object per step: training is deterministic, so any attempt writes the same bytes for a
       // step, and a stale attempt can never overwrite the state another one resumes from.
-      await this.checkpoints.putBlob({ name: `${sweepId}/${trialId}/${snapshot.step}` }, encodeSnapshot(snapshot));
+      const started = performance.now();
+      const bytes = encodeSnapshot(snapshot);
+      await this.checkpoints.putBlob({ name: `${sweepId}/${trialId}/${snapshot.step}` }, bytes);
+      this.metrics?.checkpointBytes.inc(bytes.byteLength);
+      this.metrics?.checkpointSeconds.observe((performance.now() - started) / 1000);
       return true;
     } catch (error) {
       this.log(`checkpoint of ${sweepId}/${trialId} at step ${snapshot.step} not saved: ${(error as Error).message}`);
@@ -192,6 +228,7 @@ export class WorkerServer {
     switch (event.type) {
       case 'report': {
         const { type: _type, sweepId: _s, trialId: _t, ...rest } = event;
+        this.metrics?.published.inc();
         this.publish(subjects.loss(sweepId, trialId), { ...base, ...rest, kind: job?.kind ?? 'search', sentAtMs: Date.now() });
         return;
       }
@@ -368,6 +405,7 @@ export class WorkerServer {
     await this.nc?.flush().catch(() => undefined);
     await this.grpcServer?.shutdown(Math.max(0, deadline - Date.now()));
     await this.pool?.close();
+    await this.metricsServer?.close();
     this.paused.clear();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain();
     this.state = 'STOPPED';
