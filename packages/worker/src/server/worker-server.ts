@@ -170,12 +170,17 @@ export class WorkerServer {
   /** Bounded labels only (never a trial or a rate): counts and sizes. */
   private createMetrics(registry: Registry) {
     const registers = [registry];
-    const worker = this;
-    new Gauge({ name: 'lrsweep_worker_slots', help: 'Trial slots (executor processes)', registers, collect() { this.set(worker.slots); } });
-    new Gauge({ name: 'lrsweep_worker_slots_busy', help: 'Slots running a trial', registers, collect() { this.set(worker.pool?.busy ?? 0); } });
-    new Gauge({ name: 'lrsweep_trials_paused', help: 'Paused trials whose state this worker keeps', registers, collect() { this.set(worker.paused.size); } });
-    new Gauge({ name: 'lrsweep_outbox_pending', help: 'Reports and events waiting for NATS', registers, collect() { this.set(worker.outbox?.pending ?? 0); } });
-    new Gauge({ name: 'lrsweep_backend_info', help: 'The TensorFlow.js backend the executors run', labelNames: ['backend'] as const, registers, collect() { this.reset(); this.set({ backend: worker.backend }, 1); } });
+    // prom-client calls collect() with the gauge as `this`: read the worker through closures.
+    const slots = () => this.slots;
+    const busy = () => this.pool?.busy ?? 0;
+    const paused = () => this.paused.size;
+    const pending = () => this.outbox?.pending ?? 0;
+    const backend = () => this.backend;
+    new Gauge({ name: 'lrsweep_worker_slots', help: 'Trial slots (executor processes)', registers, collect() { this.set(slots()); } });
+    new Gauge({ name: 'lrsweep_worker_slots_busy', help: 'Slots running a trial', registers, collect() { this.set(busy()); } });
+    new Gauge({ name: 'lrsweep_trials_paused', help: 'Paused trials whose state this worker keeps', registers, collect() { this.set(paused()); } });
+    new Gauge({ name: 'lrsweep_outbox_pending', help: 'Reports and events waiting for NATS', registers, collect() { this.set(pending()); } });
+    new Gauge({ name: 'lrsweep_backend_info', help: 'The TensorFlow.js backend the executors run', labelNames: ['backend'] as const, registers, collect() { this.reset(); this.set({ backend: backend() }, 1); } });
     return {
       published: new Counter({ name: 'lrsweep_loss_reports_published_total', help: 'Loss reports handed to NATS', registers }),
       steps: new Counter({ name: 'lrsweep_training_steps_total', help: 'Training steps reported by this worker', registers }),
