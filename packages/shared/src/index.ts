@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './rng.js';
 export * from './spec/schema.js';
+export * from './spec/limits.js';
 export * from './spec/load.js';
 export * from './lr/grid.js';
 export * from './lr/schedules.js';

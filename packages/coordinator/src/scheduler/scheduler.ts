@@ -166,25 +166,10 @@ export class SweepScheduler {
       index,
       learningRate,
       state: 'PENDING',
-      steps: 0,
-      target: this.rungs[0]!,
-      rung: -1,
-      ema: 0,
-      emaCount: 0,
-      smoothed: NaN,
-      lastFiniteSmoothed: NaN,
-      best: Infinity,
-      history: [],
-      reports: [],
-      rungValues: [],
-      rungAccuracies: [],
-      promotedFrom: new Set(),
-      promotionDue: false,
+      ...freshProgress(this.rungs[0]!),
       stepsSpent: 0,
       failures: 0,
       attempt: 0,
-      checkpointStep: 0,
-      resumePending: false,
     }));
     for (const t of this.trials) this.byId.set(t.id, t);
     this.startOrder = spreadOrder(this.trials.length);
@@ -500,26 +485,7 @@ export class SweepScheduler {
       t.resumePending = true;
       return;
     }
-    Object.assign(t, {
-      steps: 0,
-      target: this.rungs[0]!,
-      rung: -1,
-      ema: 0,
-      emaCount: 0,
-      smoothed: NaN,
-      lastFiniteSmoothed: NaN,
-      best: Infinity,
-      history: [],
-      reports: [],
-      rungValues: [],
-      rungAccuracies: [],
-      promotedFrom: new Set<number>(),
-      valLoss: undefined,
-      valAccuracy: undefined,
-      resumePending: false,
-      checkpointStep: 0,
-      checkpointStats: undefined,
-    });
+    Object.assign(t, freshProgress(this.rungs[0]!), { valLoss: undefined, valAccuracy: undefined });
   }
 
   /** Cancels every live trial. */
@@ -700,6 +666,29 @@ export class SweepScheduler {
   private decide(t: Trial, kind: DecisionKind, reason: PruneReason | undefined, summary: string, evidence: Evidence): void {
     this.decisions.push({ sequence: this.decisions.length + 1, trialId: t.id, kind, ...(reason ? { reason } : {}), summary, evidence });
   }
+}
+
+/** A trial's progress before its first step: what a restart from scratch goes back to. */
+function freshProgress(firstBudget: number): Omit<Trial, 'id' | 'index' | 'learningRate' | 'state' | 'reason' | 'stepsSpent' | 'failures' | 'attempt' | 'workerId' | 'valLoss' | 'valAccuracy'> {
+  return {
+    steps: 0,
+    target: firstBudget,
+    rung: -1,
+    ema: 0,
+    emaCount: 0,
+    smoothed: NaN,
+    lastFiniteSmoothed: NaN,
+    best: Infinity,
+    history: [],
+    reports: [],
+    rungValues: [],
+    rungAccuracies: [],
+    promotedFrom: new Set<number>(),
+    promotionDue: false,
+    checkpointStep: 0,
+    checkpointStats: undefined,
+    resumePending: false,
+  };
 }
 
 /** Ranks by the value at rung k (non-finite and diverged last), ties by the smaller rate. */

@@ -281,12 +281,17 @@ export class Coordinator {
     }
     const event = decodeMessage(TrialEvent, data);
     if (!event.ok || event.value.trialId !== parsed.trialId || event.value.sweepId !== parsed.sweepId) return void (this.rejected.messages += 1);
-    if (event.value.type !== 'checkpointed') this.freeSlot(event.value.workerId, parsed.sweepId, parsed.trialId);
-    if (run) this.onTrialEvent(run, event.value);
+    if (!run) return;
+    // Only an event of the attempt now placed there frees its slot: a late event of an attempt given
+    // up on (or a forged one) must not make a busy worker look free.
+    if (event.value.type !== 'checkpointed' && event.value.attempt === this.currentAttempt(run, parsed.trialId)) {
+      this.freeSlot(event.value.workerId, parsed.sweepId, parsed.trialId);
+    }
+    this.onTrialEvent(run, event.value);
   }
 
   private applyCtl(kind: string, data: Uint8Array): void {
-    if (!(kind in Ctl)) return void (this.rejected.messages += 1);
+    if (!Object.hasOwn(Ctl, kind)) return void (this.rejected.messages += 1);
     const decoded = decodeMessage(Ctl[kind as CtlKind], data);
     if (!decoded.ok) return void (this.rejected.messages += 1);
     const e = decoded.value as Record<string, unknown>;
@@ -426,6 +431,12 @@ export class Coordinator {
     }
   }
 
+  private currentAttempt(run: SweepRun, trialId: string): number {
+    if (trialId === FINAL_TRIAL_ID) return run.final?.attempt ?? -1;
+    if (run.rangeTest && trialId.startsWith('rt')) return 1;
+    return run.scheduler?.attemptOf(trialId) ?? -1;
+  }
+
   private attemptOf(sweepId: string, trialId: string): number {
     return this.sweeps.get(sweepId)?.scheduler?.attemptOf(trialId) ?? 0;
   }
@@ -479,10 +490,11 @@ export class Coordinator {
   }
 
   private freeSlot(workerId: string, sweepId: string, trialId: string): void {
+    const run = this.sweeps.get(sweepId);
+    if (run?.placement.get(trialId) !== workerId) return;
+    run.placement.delete(trialId);
     this.workers.get(workerId)?.busy.delete(`${sweepId}/${trialId}`);
     this.placedAt.delete(`${sweepId}/${trialId}`);
-    const run = this.sweeps.get(sweepId);
-    if (run?.placement.get(trialId) === workerId) run.placement.delete(trialId);
   }
 
   // ── facts from workers ─────────────────────────────────────────────────────────────────────
@@ -565,8 +577,8 @@ export class Coordinator {
 
   private applyRefused(r: z.output<(typeof Ctl)['refused']>): void {
     const run = this.sweeps.get(r.sweepId);
+    if (!run || r.attempt !== this.currentAttempt(run, r.trialId)) return;
     this.freeSlot(r.workerId, r.sweepId, r.trialId);
-    if (!run) return;
     if (r.trialId === FINAL_TRIAL_ID && run.final && run.final.attempt === r.attempt) {
       run.final.started = false;
       run.final.workerId = undefined;

@@ -144,6 +144,8 @@ interface Context {
   readonly violations: FieldViolation[];
   /** Fields already reported here: zod's issue for the same field (e.g. "model is required") is dropped. */
   readonly reported: Set<string>;
+  /** A valid topology_json, written to disk only if the whole spec is valid. */
+  pendingTopology?: string;
 }
 
 function report(ctx: Context, field: string, description: string, covers: string = field): void {
@@ -220,6 +222,10 @@ export function specFromProto(message: SweepSpecMessageOutput): SweepSpec {
     }
   }
   if (ctx.violations.length > 0 || parsed === undefined) throw new ProtoSpecError(ctx.violations, specError ? { cause: specError } : undefined);
+  if (ctx.pendingTopology !== undefined && 'topology' in parsed.model) {
+    // A refused request never leaves a file behind.
+    return { ...parsed, model: { topology: writeTopologyFile(ctx.pendingTopology) } };
+  }
   return parsed;
 }
 
@@ -243,18 +249,14 @@ function modelFromProto(model: ModelMessage | null | undefined, ctx: Context): u
   if (kind === 'topologyJson' && model?.topologyJson !== undefined) {
     branches.model = 'topology_json';
     const json = model.topologyJson;
-    try {
-      JSON.parse(json);
-    } catch (error) {
-      report(
-        ctx,
-        'spec.model.topology_json',
-        `is not valid JSON (${(error as Error).message}) (fix: set spec.model.topology_json to the content of a tfjs-layers model JSON file, e.g. model.toJSON())`,
-        'spec.model',
-      );
+    const problem = topologyProblem(json);
+    if (problem) {
+      report(ctx, 'spec.model.topology_json', `${problem} (fix: set spec.model.topology_json to the content of a tfjs-layers model JSON file, e.g. model.toJSON())`, 'spec.model');
       return undefined;
     }
-    return { topology: writeTopologyFile(json) };
+    // Written to disk only once the whole spec is valid (see specFromProto).
+    ctx.pendingTopology = json;
+    return { topology: PENDING_TOPOLOGY };
   }
   report(ctx, 'spec.model', 'is required (fix: set exactly one of spec.model.mlp, spec.model.cnn, spec.model.topology_json)');
   return undefined;
@@ -333,6 +335,42 @@ function enumFromProto<Name extends string>(
 
 // ---------------------------------------------------------------------------------------------
 // Topology files
+
+const PENDING_TOPOLOGY = '<topology_json, written once the spec is valid>';
+/** Largest topology accepted (a layers topology is a few KB; weights never travel in it). */
+export const MAX_TOPOLOGY_BYTES = 256 * 1024;
+const MAX_TOPOLOGY_DEPTH = 64;
+
+/** Why a topology_json is unusable, or undefined: size, JSON, nesting depth, and the tfjs-layers shape. */
+function topologyProblem(json: string): string | undefined {
+  if (json.length > MAX_TOPOLOGY_BYTES) return `is ${json.length} bytes, more than the ${MAX_TOPOLOGY_BYTES} allowed`;
+  // Depth first, without recursion: JSON.parse itself copes with deep nesting, the tools after it may not.
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth);
+    else if (c === '}' || c === ']') depth--;
+  }
+  if (deepest > MAX_TOPOLOGY_DEPTH) return `nests ${deepest} levels deep, more than the ${MAX_TOPOLOGY_DEPTH} allowed`;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    return `is not valid JSON (${(error as Error).message})`;
+  }
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const topology = isRecord(value) && isRecord(value.modelTopology) ? value.modelTopology : value;
+  if (!isRecord(topology) || typeof topology.class_name !== 'string' || !isRecord(topology.config)) {
+    return 'is not a tfjs-layers model JSON (an object with class_name and config, or with modelTopology)';
+  }
+  return undefined;
+}
 
 /** Directory of the topology files written by {@link specFromProto}. */
 export function topologyCacheDir(): string {

@@ -25,8 +25,9 @@ const fraction = (min: number, max: number) =>
     .gt(min, { error: `must be greater than ${min}` })
     .lte(max, { error: `must be at most ${max}` });
 
+import { builtinDatasetShape, builtinParameterCount, MAX_PARAMETERS } from './limits.js';
+
 export const MAX_LAYER_UNITS = 4096;
-export const MAX_PARAMETERS = 20_000_000;
 
 const mlpModel = z.strictObject({
   builtin: z.literal('mlp'),
@@ -163,6 +164,17 @@ export const SweepSpec = z
     rangeTest: RangeTestSpec.default({ min: 1e-7, max: 10, steps: 100, seeds: 4, beta: 0.9 }),
   })
   .superRefine((spec, ctx) => {
+    const shape = builtinDatasetShape(spec.dataset as { builtin?: string; classes?: number });
+    if ('builtin' in spec.model && shape) {
+      const parameters = builtinParameterCount(spec.model, shape.inputShape, shape.numClasses);
+      if (parameters > MAX_PARAMETERS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['model'],
+          message: `has ${parameters.toLocaleString('en-US')} parameters, more than the limit of ${MAX_PARAMETERS.toLocaleString('en-US')}; use fewer or narrower layers`,
+        });
+      }
+    }
     const isImageData = 'builtin' in spec.dataset && spec.dataset.builtin === 'mnist';
     if ('builtin' in spec.model && spec.model.builtin === 'cnn' && !isImageData) {
       ctx.addIssue({

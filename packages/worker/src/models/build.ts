@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { deriveSeed, MAX_PARAMETERS, TrainingSetupError, type ModelSpec } from '@lrsweep/shared';
+import { builtinParameterCount, deriveSeed, MAX_PARAMETERS, TrainingSetupError, type ModelSpec } from '@lrsweep/shared';
+
+export { builtinParameterCount };
 
 const RANDOM_INITIALIZERS = new Set([
   'GlorotUniform', 'GlorotNormal', 'HeUniform', 'HeNormal', 'LeCunUniform', 'LeCunNormal',
@@ -32,22 +34,6 @@ function lastLayerToLogits(topology: Record<string, unknown>): void {
   const config = topology.config as { layers?: { config?: { activation?: string } }[] } | undefined;
   const last = config?.layers?.at(-1);
   if (last?.config?.activation === 'softmax') last.config.activation = 'linear';
-}
-
-/**
- * Parameter count of a built-in model, computed before any weight is allocated, so an oversized
- * spec is refused without first taking the memory it asks for.
- */
-export function builtinParameterCount(spec: Exclude<ModelSpec, { topology: string }>, inputShape: number[], numClasses: number): number {
-  const dense = (widths: number[]) => widths.slice(1).reduce((n, w, i) => n + widths[i]! * w + w, 0);
-  if (spec.builtin === 'mlp') return dense([inputShape.reduce((a, b) => a * b, 1), ...spec.hidden, numClasses]);
-  let [height = 1, width = 1, channels = 1] = inputShape;
-  let count = 0;
-  for (const filters of spec.filters) {
-    count += spec.kernelSize * spec.kernelSize * channels * filters + filters;
-    [height, width, channels] = [Math.floor(height / 2), Math.floor(width / 2), filters];
-  }
-  return count + dense([height * width * channels, ...spec.dense, numClasses]);
 }
 
 function refuseOversized(parameterCount: number): void {
