@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpec } from '@lrsweep/shared';
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
-import { CLI } from '../helpers.js';
+import { CLI, runCli } from '../helpers.js';
 import { freePort, manage, NATS_SERVER, startWorker, type Managed } from '../processes.js';
 
 /**
@@ -186,13 +186,26 @@ describe('fault injection (real processes)', () => {
     const c = await cluster(2);
     const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(gridSpec) });
     await waitForProgress(c, sweepId, 1500);
+    // A user watching with the CLI: the watch must survive the restart.
+    const watcher = manage(process.execPath, [CLI, 'watch', sweepId, '--json', '--coordinator', `127.0.0.1:${c.coordinatorPort}`]);
+    await watcher.waitFor(/watching/);
     await c.coordinator.stop('SIGKILL');
     await new Promise((r) => setTimeout(r, 1500)); // the workers train on; their reports wait in JetStream
     c.coordinator = await startCoordinatorAt(c.natsUrl, c.coordinatorPort);
-    // It remembers the sweep at once, from the journal.
+    // It remembers the sweep at once, from the journal: `lrsweep list` and `lrsweep get` show it.
     const { sweeps } = await unary(c.client, 'listSweeps', {});
     expect(sweeps.map((s) => s.sweepId)).toContain(sweepId);
+    const listed = await runCli(['list', '--coordinator', `127.0.0.1:${c.coordinatorPort}`]);
+    expect(listed.stdout).toContain(sweepId);
+    const got = await runCli(['get', sweepId, '--json', '--coordinator', `127.0.0.1:${c.coordinatorPort}`]);
+    const before = JSON.parse(got.stdout) as { trials: unknown[]; decisions: unknown[] };
+    expect(before.trials).toHaveLength(gridSpec.grid.points);
+    expect(before.decisions.length).toBeGreaterThan(0);
     const done = await waitForEnd(c, sweepId);
+    await new Promise<void>((resolve) => (watcher.child.exitCode !== null ? resolve() : watcher.child.once('exit', () => resolve())));
+    expect(watcher.child.exitCode, watcher.output().slice(-500)).toBe(0);
+    expect(watcher.output()).toMatch(/reconnecting/);
+    expect(watcher.output()).toMatch(/"state": "COMPLETED"/);
     expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
     expect(outcome(done)).toEqual(outcome(expected));
     // No trial ran twice to completion.
