@@ -48,6 +48,9 @@ export async function selectBackend(choice: BackendChoice = 'auto', options: { w
       else if (name === 'wasm') replacedKernels = await tryWasm(options.wasmThreads ?? 1);
       else if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise');
       await tf.ready();
+      // The cpu backend greets Node users with advice to install tfjs-node; every result already
+      // names its backend, and `skipped` says why the faster ones did not load.
+      if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
       active = { name, skipped, replacedKernels };
       return active;
     } catch (error) {
