@@ -500,6 +500,7 @@ export class Coordinator {
   // ── facts from workers ─────────────────────────────────────────────────────────────────────
 
   private onLossReport(run: SweepRun, report: LossReport): void {
+    if (this.live) this.metrics?.lossReports.inc();
     const backend = this.workers.get(report.workerId)?.backend;
     if (backend) run.backends.add(backend);
     if (report.kind === 'final' && run.final) {
@@ -526,7 +527,6 @@ export class Coordinator {
     this.execute(run, run.scheduler.onLoss(report.trialId, report.step, report.loss, report.attempt));
     this.afterDecisions(run);
     if (this.live && this.metrics) {
-      this.metrics.lossReports.inc();
       this.metrics.decisionLatency.observe((performance.now() - received) / 1000);
       this.metrics.reportLag.observe(Math.max(0, Date.now() - report.sentAtMs) / 1000);
     }
