@@ -159,7 +159,8 @@ describe('fault injection (real processes)', () => {
     await c.workers[0]!.stop('SIGTERM');
     expect(Date.now() - started).toBeLessThan(5000 + 1000);
     expect(c.workers[0]!.child.exitCode).toBe(0);
-    await c.coordinator.waitFor(/lost: it is shutting down/, 10_000);
+    // Its last heartbeat says it leaves; or, when it was between trials, the next RunTrial finds it DRAINING.
+    await c.coordinator.waitFor(/lost: (it is shutting down|RunTrial failed: worker \S+ is DRAINING)/, 10_000);
     const done = await waitForEnd(c, sweepId);
     expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
     expect(outcome(done)).toEqual(outcome(expected));

@@ -41,7 +41,8 @@ describe('Prometheus endpoints', () => {
     const c = (await get(coordinatorPort, '/metrics')).text;
     expect(value(c, 'lrsweep_sweeps{state="COMPLETED",service="lrsweep-coordinator"}')).toBe(1);
     expect(value(c, 'lrsweep_workers_connected{service="lrsweep-coordinator"}')).toBe(1);
-    expect(c).toMatch(/lrsweep_decisions_total\{kind="pruned",reason="rung",service="lrsweep-coordinator"\} [1-9]/);
+    expect(c).toMatch(/lrsweep_decisions_total\{kind="pruned",reason="rung",rung="0",service="lrsweep-coordinator"\} [1-9]/);
+    expect(c).toMatch(/lrsweep_rung_cutoff_val_loss\{rung="0",service="lrsweep-coordinator"\} [0-9.]+/);
     expect(value(c, 'lrsweep_loss_reports_received_total{service="lrsweep-coordinator"}')).toBeGreaterThan(10);
     expect(c).toMatch(/lrsweep_decision_latency_seconds_count\{service="lrsweep-coordinator"\} [1-9]/);
     expect(c).toMatch(/process_cpu_seconds_total/);
@@ -52,5 +53,14 @@ describe('Prometheus endpoints', () => {
     expect(value(w, 'lrsweep_worker_slots{service="lrsweep-worker"}')).toBe(1);
     expect(w).toMatch(/lrsweep_backend_info\{backend="wasm",service="lrsweep-worker"\} 1/);
     expect(value(w, 'lrsweep_checkpoint_bytes_total{service="lrsweep-worker"}')).toBeGreaterThan(0);
+    // Step timing and tfjs memory on the worker; gRPC calls by method and code on both.
+    expect(value(w, 'lrsweep_training_steps_total{service="lrsweep-worker"}')).toBeGreaterThan(100);
+    expect(w).toMatch(/lrsweep_train_step_duration_seconds_count\{service="lrsweep-worker"\} [1-9]/);
+    expect(w).toMatch(/^lrsweep_tfjs_tensors\{service="lrsweep-worker"\} \d+$/m);
+    expect(w).toMatch(/grpc_server_handled_total\{grpc_service="lrsweep.v1.WorkerService",grpc_method="RunTrial",grpc_code="OK",service="lrsweep-worker"\} [1-9]/);
+    expect(c).toMatch(/grpc_server_handled_total\{grpc_service="lrsweep.v1.SweepService",grpc_method="SubmitSweep",grpc_code="OK",service="lrsweep-coordinator"\} 1/);
+    const handling = c.split('\n').find((l) => l.startsWith('grpc_server_handling_seconds_count{') && l.includes('grpc_method="SubmitSweep"'));
+    expect(handling).toMatch(/grpc_service="lrsweep.v1.SweepService"/);
+    expect(handling).toMatch(/\} 1$/);
   });
 });

@@ -44,6 +44,7 @@ import type { RunTrialRequest } from '@lrsweep/shared/gen/lrsweep/v1/RunTrialReq
 import { SweepScheduler, type Command, type Decision, type TrialView } from '../scheduler/scheduler.js';
 import { decisionToProto, sweepStateName, trialToProto, type SweepState } from './convert.js';
 import { CoreJournal, JetStreamJournal, type Journal } from './journal.js';
+import type { Registry } from 'prom-client';
 import { createCoordinatorMetrics, type CoordinatorMetrics } from './metrics.js';
 
 export interface CoordinatorOptions {
@@ -169,6 +170,7 @@ export class Coordinator {
   private consuming: Promise<void> | undefined;
   private readonly log: (line: string) => void;
   private metrics: CoordinatorMetrics | undefined;
+  private registry: Registry | undefined;
   private metricsServer: MetricsServer | undefined;
   /** Port of /metrics when served. */
   metricsPort: number | undefined;
@@ -209,7 +211,7 @@ export class Coordinator {
     this.goLive();
     const { proto } = loadLrsweepPackage();
     this.proto = proto;
-    this.grpcServer = createServer({ services: [SWEEP_SERVICE_NAME], credentials: serverCredentials(this.options.tls) });
+    this.grpcServer = createServer({ services: [SWEEP_SERVICE_NAME], credentials: serverCredentials(this.options.tls), ...(this.registry ? { metrics: this.registry } : {}) });
     this.grpcServer.server.addService(proto.lrsweep.v1.SweepService.service, this.handlers());
     const listen = this.options.listen ?? '127.0.0.1:0';
     const port = await this.grpcServer.bind(listen);
@@ -223,6 +225,7 @@ export class Coordinator {
 
   private async startMetrics(port: number): Promise<void> {
     const registry = createRegistry({ service: 'lrsweep-coordinator' });
+    this.registry = registry;
     const count = <T extends string>(values: T[]) => values.reduce<Record<string, number>>((acc, v) => ((acc[v] = (acc[v] ?? 0) + 1), acc), {});
     this.metrics = createCoordinatorMetrics(registry, {
       sweepsByState: () => count([...this.sweeps.values()].map((r) => r.state)),
@@ -704,7 +707,12 @@ export class Coordinator {
     const scheduler = run.scheduler;
     if (!scheduler) return;
     for (const decision of scheduler.decisions.slice(run.streamedDecisions)) {
-      if (this.live) this.metrics?.decisions.inc({ kind: decision.kind, reason: decision.reason ?? '' });
+      if (this.live && this.metrics) {
+        const rung = String(decision.evidence.rung);
+        this.metrics.decisions.inc({ kind: decision.kind, reason: decision.reason ?? '', rung });
+        const cutoff = decision.evidence.cutoff;
+        if ((decision.evidence.rule === 'promotion' || decision.evidence.rule === 'rung') && Number.isFinite(cutoff)) this.metrics.rungCutoff.set({ rung }, cutoff);
+      }
       this.broadcast(run, decision.kind === 'started' ? { trialStarted: trialToProto(scheduler.trial(decision.trialId)!) } : { decision: decisionToProto(decision) });
     }
     run.streamedDecisions = scheduler.decisions.length;

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { loadLrsweepPackageDefinition } from './loader.js';
 
 export interface CreateServerOptions {
@@ -19,6 +20,35 @@ export interface CreateServerOptions {
   readonly credentials?: grpc.ServerCredentials;
   /** grpc-js server options (message size limits, keepalive, ...). */
   readonly serverOptions?: grpc.ServerOptions;
+  /** Count handled calls and time them, by service, method and status code, into this registry. */
+  readonly metrics?: Registry;
+}
+
+/**
+ * `grpc_server_handled_total{grpc_service,grpc_method,grpc_code}` and
+ * `grpc_server_handling_seconds{grpc_service,grpc_method}` (the go-grpc-prometheus names), from an
+ * interceptor that sees each call's final status.
+ */
+function metricsInterceptor(registry: Registry): grpc.ServerInterceptor {
+  const handled = new Counter({ name: 'grpc_server_handled_total', help: 'gRPC calls completed, by status code', labelNames: ['grpc_service', 'grpc_method', 'grpc_code'] as const, registers: [registry] });
+  const seconds = new Histogram({
+    name: 'grpc_server_handling_seconds',
+    help: 'Time from a gRPC call arriving to its status being sent',
+    labelNames: ['grpc_service', 'grpc_method'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [registry],
+  });
+  return (descriptor, call) => {
+    const started = performance.now();
+    const [, service = '', method = ''] = descriptor.path.split('/');
+    return new grpc.ServerInterceptingCall(call, {
+      sendStatus: (status, next) => {
+        handled.inc({ grpc_service: service, grpc_method: method, grpc_code: grpc.status[status.code] ?? String(status.code) });
+        seconds.observe({ grpc_service: service, grpc_method: method }, (performance.now() - started) / 1000);
+        next(status);
+      },
+    });
+  };
 }
 
 export interface LrsweepServer {
@@ -40,7 +70,7 @@ export interface LrsweepServer {
  * gRPC probes work against it.
  */
 export function createServer(options: CreateServerOptions): LrsweepServer {
-  const server = new grpc.Server(options.serverOptions);
+  const server = new grpc.Server({ ...options.serverOptions, ...(options.metrics ? { interceptors: [metricsInterceptor(options.metrics)] } : {}) });
   const names = ['', ...options.services];
   const initial = options.initialStatus ?? 'SERVING';
   const health = new HealthImplementation(Object.fromEntries(names.map((name) => [name, initial])));

@@ -4,6 +4,7 @@
  * worker. Forked by ExecutorPool.
  */
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { constant, oneCycleMomentum, scheduleForRange } from '@lrsweep/shared';
 import { selectBackend, type BackendInfo } from '../backend/select.js';
 import type { DataSplits } from '../data/dataset.js';
@@ -19,6 +20,12 @@ const splitsCache = new Map<string, DataSplits>();
 const running = new Map<string, AbortController>();
 
 function send(event: ExecutorEvent): void {
+  // Reports carry the executor's tfjs memory, for the worker's gauges.
+  if (event.type === 'report') {
+    const { numTensors, numBytes } = tf.memory();
+    process.send?.({ ...event, numTensors, numBytes });
+    return;
+  }
   process.send?.(event);
 }
 

@@ -34,7 +34,7 @@ export type ExecutorRequest =
 /** Every event but 'ready' names its trial by sweepId and trialId. */
 export type ExecutorEvent =
   | { type: 'ready'; backend: 'tensorflow' | 'wasm' | 'cpu' }
-  | { type: 'report'; sweepId: string; trialId: string; step: number; learningRate: number; loss: number; epoch?: number; totalSteps?: number; valLoss?: number; valAccuracy?: number }
+  | { type: 'report'; sweepId: string; trialId: string; step: number; learningRate: number; loss: number; epoch?: number; totalSteps?: number; valLoss?: number; valAccuracy?: number; numTensors?: number; numBytes?: number }
   | { type: 'budget'; sweepId: string; trialId: string; step: number; valLoss: number; valAccuracy: number; snapshot: TrainerSnapshot }
   | { type: 'checkpoint'; sweepId: string; trialId: string; step: number; snapshot: TrainerSnapshot }
   | { type: 'stopped'; sweepId: string; trialId: string; step: number; outcome: 'stopped' | 'non-finite' }

@@ -93,6 +93,9 @@ export class WorkerServer {
   private nc: NatsConnection | undefined;
   private readonly log: (line: string) => void;
   private metricsServer: MetricsServer | undefined;
+  private registry: Registry | undefined;
+  /** Per running trial: its last report (for step timing) and its executor's tfjs memory. */
+  private readonly progress = new Map<string, { step: number; atMs: number; numTensors: number; numBytes: number }>();
   private metrics: ReturnType<WorkerServer['createMetrics']> | undefined;
   metricsPort: number | undefined;
 
@@ -124,6 +127,7 @@ export class WorkerServer {
     if (!isSubjectToken(this.workerId)) throw new Error(`worker id '${this.workerId}' must be 1-64 of A-Z a-z 0-9 _ -`);
     if (this.options.metricsPort !== undefined) {
       const registry = createRegistry({ service: 'lrsweep-worker' });
+      this.registry = registry;
       this.metrics = this.createMetrics(registry);
       this.metricsServer = await startMetricsServer({ port: this.options.metricsPort, registry, ready: () => this.state === 'RUNNING' });
       this.metricsPort = this.metricsServer.port;
@@ -137,7 +141,7 @@ export class WorkerServer {
     this.checkpoints = jetStream ? await checkpointStore(jetStream.js) : null;
     this.pool = await ExecutorPool.start(this.options.slots ?? availableParallelism(), this.options.backend ?? 'auto', (e) => this.onExecutorEvent(e));
     const { proto } = loadLrsweepPackage();
-    this.grpcServer = createServer({ services: [WORKER_SERVICE_NAME], credentials: serverCredentials(this.options.tls) });
+    this.grpcServer = createServer({ services: [WORKER_SERVICE_NAME], credentials: serverCredentials(this.options.tls), ...(this.registry ? { metrics: this.registry } : {}) });
     this.grpcServer.server.addService(proto.lrsweep.v1.WorkerService.service, this.handlers());
     const listen = this.options.listen ?? '127.0.0.1:0';
     const port = await this.grpcServer.bind(listen);
@@ -176,6 +180,9 @@ export class WorkerServer {
     const paused = () => this.paused.size;
     const pending = () => this.outbox?.pending ?? 0;
     const backend = () => this.backend;
+    const memory = (field: 'numTensors' | 'numBytes') => [...this.progress.values()].reduce((n, p) => n + p[field], 0);
+    new Gauge({ name: 'lrsweep_tfjs_tensors', help: 'Tensors alive in the executors running trials (tf.memory())', registers, collect() { this.set(memory('numTensors')); } });
+    new Gauge({ name: 'lrsweep_tfjs_bytes', help: 'Bytes of those tensors', registers, collect() { this.set(memory('numBytes')); } });
     new Gauge({ name: 'lrsweep_worker_slots', help: 'Trial slots (executor processes)', registers, collect() { this.set(slots()); } });
     new Gauge({ name: 'lrsweep_worker_slots_busy', help: 'Slots running a trial', registers, collect() { this.set(busy()); } });
     new Gauge({ name: 'lrsweep_trials_paused', help: 'Paused trials whose state this worker keeps', registers, collect() { this.set(paused()); } });
@@ -184,6 +191,7 @@ export class WorkerServer {
     return {
       published: new Counter({ name: 'lrsweep_loss_reports_published_total', help: 'Loss reports handed to NATS', registers }),
       steps: new Counter({ name: 'lrsweep_training_steps_total', help: 'Training steps reported by this worker', registers }),
+      stepSeconds: new Histogram({ name: 'lrsweep_train_step_duration_seconds', help: 'Training step time, averaged over each report window', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 2], registers }),
       checkpointBytes: new Counter({ name: 'lrsweep_checkpoint_bytes_total', help: 'Bytes of checkpoints written to the store', registers }),
       checkpointSeconds: new Histogram({ name: 'lrsweep_checkpoint_seconds', help: 'Time to write one checkpoint', buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers }),
     };
@@ -232,8 +240,15 @@ export class WorkerServer {
     const base = { sweepId, trialId, workerId: this.workerId, attempt: job?.attempt ?? 0 };
     switch (event.type) {
       case 'report': {
-        const { type: _type, sweepId: _s, trialId: _t, ...rest } = event;
+        const { type: _type, sweepId: _s, trialId: _t, numTensors, numBytes, ...rest } = event;
         this.metrics?.published.inc();
+        const last = this.progress.get(key);
+        const now = Date.now();
+        if (last && event.step > last.step) {
+          this.metrics?.steps.inc(event.step - last.step);
+          this.metrics?.stepSeconds.observe((now - last.atMs) / 1000 / (event.step - last.step));
+        }
+        this.progress.set(key, { step: event.step, atMs: now, numTensors: numTensors ?? 0, numBytes: numBytes ?? 0 });
         this.publish(subjects.loss(sweepId, trialId), { ...base, ...rest, kind: job?.kind ?? 'search', sentAtMs: Date.now() });
         return;
       }
@@ -263,6 +278,7 @@ export class WorkerServer {
         break;
     }
     if (this.jobs.get(key) === job) this.jobs.delete(key);
+    this.progress.delete(key);
   }
 
   private async deleteCheckpoints(sweepId: string, trialId: string): Promise<void> {
