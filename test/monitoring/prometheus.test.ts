@@ -197,7 +197,7 @@ describe.skipIf(missing.length > 0)(title, () => {
   it('Prometheus scrapes the sweep', async () => {
     const completed = await until('the completed sweep in Prometheus', () => scalar('lrsweep_sweeps{state="COMPLETED"}'), (v) => v === 1);
     expect(completed).toBe(1);
-    const up = await query('up');
+    const up = await until('both targets scraped', () => query('up'), (r) => r.length === 2 && r.every((x) => x.value[1] === '1'));
     expect(up.map((r) => [r.metric.job, r.value[1]]).sort()).toEqual([['lrsweep-coordinator', '1'], ['lrsweep-worker', '1']]);
     expect(await scalar('lrsweep_workers_connected')).toBe(1);
     expect(await scalar('sum(lrsweep_decisions_total{kind="pruned"})')).toBeGreaterThan(0);
