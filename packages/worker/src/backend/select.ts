@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendName } from '@lrsweep/shared';
 import { registerWasmGradientKernels } from './wasm-kernels.js';
+import { registerWasmMatMulFastPaths } from './wasm-matmul.js';
 
 export type BackendChoice = BackendName | 'auto';
 
@@ -27,6 +28,7 @@ async function tryNative(): Promise<void> {
 async function tryWasm(threads: number): Promise<string[]> {
   setThreadsCount(threads);
   const replaced = registerWasmGradientKernels();
+  registerWasmMatMulFastPaths();
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
   return replaced;
 }
