@@ -38,8 +38,8 @@ function fastPath(kernelName: 'BatchMatMul' | '_FusedMatMul'): boolean {
     }
   };
   tf.unregisterKernel(kernelName, BACKEND);
-  tf.registerKernel({ ...original, kernelFunc: Object.assign(kernelFunc, { [WRAPPED]: true }) as unknown as tf.KernelFunc });
-  Object.assign(tf.getKernel(kernelName, BACKEND)!, { [WRAPPED]: true });
+  tf.registerKernel({ ...original, kernelFunc: Object.assign(kernelFunc, { [WRAPPED]: true }) });
+  Object.assign(tf.getKernel(kernelName, BACKEND), { [WRAPPED]: true });
   return true;
 }
 
