@@ -157,6 +157,8 @@ export class Coordinator {
   private readonly jobRequested = new Set<string>();
   private readonly awaitingSubmit = new Map<string, () => void>();
   private live = false;
+  /** Whether the entry just applied may have changed which slots are free or what work there is. */
+  private dispatchDue = true;
   private natsDown = false;
   /** Live: stale attempts each worker's last heartbeat said it still runs (they hold slots). */
   private readonly staleRunning = new Map<string, number>();
@@ -260,7 +262,10 @@ export class Coordinator {
         this.log(`error applying ${entry.subject}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
       if (!this.live && entry.sequence >= journal.replayCount) this.onCaughtUp();
-      if (this.live) this.requestDispatch();
+      // Most entries are loss reports that decide nothing: offering slots again is only worth it
+      // after an entry that can free a slot or create work.
+      if (this.live && this.dispatchDue) this.requestDispatch();
+      this.dispatchDue = true;
     }
   }
 
@@ -503,6 +508,15 @@ export class Coordinator {
   // ── facts from workers ─────────────────────────────────────────────────────────────────────
 
   private onLossReport(run: SweepRun, report: LossReport): void {
+    const decisionsBefore = run.scheduler?.decisions.length ?? 0;
+    try {
+      this.applyLossReport(run, report);
+    } finally {
+      this.dispatchDue = (run.scheduler?.decisions.length ?? 0) !== decisionsBefore;
+    }
+  }
+
+  private applyLossReport(run: SweepRun, report: LossReport): void {
     if (this.live) this.metrics?.lossReports.inc();
     const backend = this.workers.get(report.workerId)?.backend;
     if (backend) run.backends.add(backend);
