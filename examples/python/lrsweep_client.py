@@ -205,6 +205,9 @@ def yaml_spec_to_proto_json(data, base_dir):
         final = dict(data["final"] or {})
         if isinstance(final.get("schedule"), str):
             final["schedule"] = "SCHEDULE_KIND_" + final["schedule"].upper().replace("-", "_")
+        plateau = final.get("reduceOnPlateau")
+        if isinstance(plateau, dict) and isinstance(plateau.get("monitor"), str):
+            final["reduceOnPlateau"] = dict(plateau, monitor="PLATEAU_MONITOR_" + plateau["monitor"].upper())
         out["final"] = final
     return out
 
@@ -333,6 +336,8 @@ def print_result(pb, sweep):
         out.append(line)
         if f.model_path:
             out.append("  model:       %s (on worker %s)" % (f.model_path, f.worker_id))
+        for c in f.adjustments:
+            out.append("  rate change: step %d, x%s -> x%s: %s" % (c.step, fmt_rate(c.from_multiplier), fmt_rate(c.to_multiplier), c.reason))
     if sweep.trials:
         out.append("  trials:      %-9s %-10s %-9s %6s %9s %8s  %s" % ("lr", "state", "reason", "steps", "loss", "val acc", "worker"))
         for t in sorted(sweep.trials, key=lambda t: t.learning_rate):
@@ -373,6 +378,9 @@ def submit_and_watch(pb, channel, args):
                 p = event.final_progress
                 if p.HasField("val_accuracy"):  # set at the end of each epoch
                     log("  final training epoch %d (step %d/%d, lr %s): val loss %s, accuracy %s" % (p.epoch, p.step, p.total_steps, fmt_rate(p.learning_rate), fmt_loss(p.val_loss), fmt_pct(p.val_accuracy)))
+            elif kind == "rate_change" and not args.quiet:
+                c = event.rate_change
+                log("  final training step %d: rate x%s -> x%s: %s" % (c.step, fmt_rate(c.from_multiplier), fmt_rate(c.to_multiplier), c.reason))
             elif kind == "done":
                 done = event.done
     except grpc.RpcError as e:

@@ -408,7 +408,8 @@ export const MUTATIONS: Mutation[] = [
   intField('final.epochs', (m) => sub(m, 'final'), 'epochs', 1, 1000),
   {
     kind: 'final.schedule',
-    apply: (m, r) => ((sub(m, 'final').schedule = r.pick(BAD_ENUMS) as unknown as 'SCHEDULE_KIND_CONSTANT'), `final.schedule = ${String(sub(m, 'final').schedule)}`),
+    // 5 is SCHEDULE_KIND_COSINE_RESTARTS, a valid schedule.
+    apply: (m, r) => ((sub(m, 'final').schedule = r.pick(BAD_ENUMS.filter((v) => v !== 5)) as unknown as 'SCHEDULE_KIND_CONSTANT'), `final.schedule = ${String(sub(m, 'final').schedule)}`),
   },
   doubleField('range_test.min', (m) => sub(m, 'rangeTest'), 'min', RULES.rate),
   doubleField('range_test.max', (m) => sub(m, 'rangeTest'), 'max', RULES.rate),

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fieldViolationsOf, loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpec } from '@lrsweep/shared';
+import { fieldViolationsOf, loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpec, type SweepSpecInput } from '@lrsweep/shared';
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
 import type { WatchSweepResponse__Output } from '@lrsweep/shared/gen/lrsweep/v1/WatchSweepResponse';
@@ -12,7 +12,7 @@ import { startCoordinator, startNats, startWorker, type Managed } from '../proce
 const { proto } = loadLrsweepPackage();
 
 /** Spirals: small and fast, with rates that diverge at the top of the grid. */
-const spec = (overrides: Partial<SweepSpec> = {}): SweepSpec =>
+const spec = (overrides: Partial<SweepSpecInput> = {}): SweepSpec =>
   parseSpec({
     name: 'e2e-spirals',
     seed: 5,

@@ -79,6 +79,9 @@ describe('WorkerService (a real worker process, a real NATS server)', () => {
     expect(first).toEqual({ resumed: false, step: 0 });
     const budget = await until(() => events('t1').find((e) => e.type === 'budget-reached'));
     expect(budget).toMatchObject({ step: 20, workerId: 'wt-1' });
+    // It carries the executor's timing of the attempt (for slot-utilisation figures).
+    const timing = budget && 'timing' in budget ? budget.timing : undefined;
+    expect(timing && timing.busyMs >= timing.setupMs && timing.startedAtMs > 0).toBe(true);
     const reports = seen.filter((m) => m.subject === 'lrsweep.loss.sw1.t1').map((m) => decodeMessage(LossReport, m.data));
     expect(reports.map((r) => r.ok && r.value.step)).toEqual([5, 10, 15, 20]);
     expect((await unary(client, 'describeWorker', {})).trials).toEqual([expect.objectContaining({ trialId: 't1', paused: true, step: 20 })]);

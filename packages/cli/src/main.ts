@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SpecError, TrainingSetupError } from '@lrsweep/shared';
-import { rangeTestCommand } from './commands/range-test.js';
+import type { RangeTestCommandOptions } from './commands/range-test.js';
 import { coordinatorCommand, workerCommand } from './commands/servers.js';
 import { cancelCommand, CliError, getCommand, listCommand, runCommand, submitCommand, watchCommand } from './commands/sweep.js';
 
@@ -27,7 +27,8 @@ program
   .option('--seeds <n>', 'independent ramps (default: rangeTest.seeds of the spec)', positiveInt('--seeds'))
   .option('--processes <n>', 'worker processes to run seeds in (default: one per core; 0 = in this process)', positiveInt('--processes'))
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
-  .action(rangeTestCommand);
+  // Loaded on use: it pulls in TensorFlow.js, which a worker or coordinator process never needs.
+  .action(async (spec: string, options: RangeTestCommandOptions) => (await import('./commands/range-test.js')).rangeTestCommand(spec, options));
 
 /** gRPC TLS and NATS auth, off by default (see deploy/k8s/README.md); each also read from the environment. */
 function addSecurityOptions(command: Command): Command {

@@ -1,7 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { Coordinator } from '@lrsweep/coordinator';
 import type { NatsAccess, TlsFiles } from '@lrsweep/shared';
-import { WorkerServer, type BackendChoice } from '@lrsweep/worker';
+import type { BackendChoice } from '@lrsweep/worker';
+// The server module alone: the package's index loads TensorFlow.js, which only the executors need
+// (a worker process starts faster, and its executors with it).
+import { WorkerServer } from '@lrsweep/worker/server/worker-server';
 
 const DEFAULT_NATS = 'nats://127.0.0.1:4222';
 
@@ -28,12 +31,12 @@ export function natsAuthOf(flags: SecurityFlags): Omit<NatsAccess, 'url' | 'name
 }
 
 /** Runs until SIGTERM or SIGINT, then shuts down gracefully (a second signal exits at once). */
-function untilSignal(shutdown: () => Promise<void>): Promise<void> {
+function untilSignal(shutdown: () => Promise<void>, quiet = false): Promise<void> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       process.once('SIGTERM', () => process.exit(143));
       process.once('SIGINT', () => process.exit(130));
-      process.stderr.write(`${signal}: shutting down\n`);
+      if (!quiet) process.stderr.write(`${signal}: shutting down\n`);
       void shutdown().then(resolve);
     };
     process.once('SIGTERM', onSignal);
@@ -82,5 +85,5 @@ export async function workerCommand(options: {
     ...(options.quiet ? { log: () => undefined } : {}),
   });
   if (!options.quiet) process.stdout.write(`worker ${worker.workerId} serving on ${worker.address} (${worker.slots} slot(s), ${worker.backend})${worker.metricsPort !== undefined ? `, metrics on :${worker.metricsPort}` : ''}\n`);
-  await untilSignal(() => worker.shutdown(5000));
+  await untilSignal(() => worker.shutdown(5000), options.quiet);
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -9,7 +10,7 @@ import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
 import type { WatchSweepResponse__Output } from '@lrsweep/shared/gen/lrsweep/v1/WatchSweepResponse';
 import { Coordinator } from '@lrsweep/coordinator';
 import { formatLoss, formatRate, table } from '../render/format.js';
-import { summarizeSweep, toResult } from '../render/sweep.js';
+import { formatAdjustment, summarizeSweep, toAdjustment, toResult } from '../render/sweep.js';
 
 export const DEFAULT_COORDINATOR = '127.0.0.1:50051';
 
@@ -113,6 +114,11 @@ function watchOnce(client: SweepServiceClient, sweepId: string, options: WatchOp
         finalBar?.setTotal(p.totalSteps || 1);
         finalBar?.update(p.step, { loss: formatLoss(p.loss), state: p.valAccuracy !== undefined ? `epoch ${p.epoch}: val acc ${(p.valAccuracy * 100).toFixed(1)}%` : `epoch ${p.epoch}` });
         if (!tty && options.progress && p.valAccuracy !== undefined) process.stderr.write(`  final training epoch ${p.epoch}: val loss ${formatLoss(p.valLoss)}, accuracy ${(p.valAccuracy * 100).toFixed(1)}%\n`);
+      } else if (event.rateChange) {
+        // Every change of the final training's rate, with its reason (bars or not).
+        const line = `  final training ${formatAdjustment(toAdjustment(event.rateChange))}`;
+        if (bars) bars.log(`${line}\n`);
+        else if (options.progress) process.stderr.write(`${line}\n`);
       } else if (event.done) {
         finished = event.done;
       }
@@ -163,6 +169,11 @@ export interface LocalSweepOptions {
  * Resolves with the finished sweep; everything it started is stopped before it returns.
  */
 export async function runLocalSweep(spec: SweepSpec, options: LocalSweepOptions): Promise<Sweep__Output> {
+  // Local workers share this file system: a missing pretrained model is a mistake to name now, not
+  // a failure of every trial later.
+  if (spec.model.pretrained && !existsSync(spec.model.pretrained.path)) {
+    throw new CliError(`model.pretrained.path: ${spec.model.pretrained.path} does not exist; point it at a model.json saved by lrsweep (a final training's "model:" path)`, 2);
+  }
   const embedded = options.natsUrl ? undefined : await EmbeddedNatsServer.start();
   const natsUrl = options.natsUrl ?? embedded!.url;
   const coordinator = await Coordinator.start({ natsUrl, listen: '127.0.0.1:0', ...(options.verbose ? {} : { log: () => undefined }) });

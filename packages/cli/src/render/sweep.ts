@@ -1,4 +1,6 @@
+import type { RateChange__Output } from '@lrsweep/shared/gen/lrsweep/v1/RateChange';
 import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
+import { builtinWeightedLayerNames, groupRates, resolveLayerGroups, specFromProto, sweptQuantity, type SweepSpec } from '@lrsweep/shared';
 import { formatLoss, formatRate, table } from './format.js';
 
 export type TrialStateName = 'PENDING' | 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'PRUNED' | 'FAILED' | 'CANCELLED';
@@ -22,13 +24,79 @@ export interface SweepResult {
     worker: string;
   }[];
   budget: { stepsSpent: number; fullGridSteps: number };
-  final: { schedule: string; lrMin: number; lrMax: number; epochs: number; steps: number; valLoss: number | null; valAccuracy: number | null; modelPath: string } | null;
+  final: {
+    schedule: string;
+    lrMin: number;
+    lrMax: number;
+    epochs: number;
+    steps: number;
+    valLoss: number | null;
+    valAccuracy: number | null;
+    modelPath: string;
+    /** Every change of the rate, in order: the rate applied = schedule(step) × multiplier. */
+    adjustments: RateAdjustment[];
+  } | null;
   decisions: { sequence: number; trial: string; kind: string; reason: string | null; summary: string; evidence: { rule: string; value: number | null; cutoff: number | null; rung: number; step: number } }[];
   wallSeconds: number;
   error: string | null;
+  /** With layerGroups: what the trials' "lr" is, and each group's rate at the top of the final schedule (when the groups are known before a worker builds the model). */
+  layerGroups: { swept: string; finalRates: { group: string; rate: number }[] | null } | null;
+}
+
+function layerGroupsOf(sweep: Sweep__Output): SweepResult['layerGroups'] {
+  if (!sweep.spec?.layerGroups) return null;
+  let spec: SweepSpec;
+  try {
+    spec = specFromProto(sweep.spec);
+  } catch {
+    return null;
+  }
+  if (!spec.layerGroups) return null;
+  const names = spec.layerGroups.groups ? spec.layerGroups.groups.map((g) => g.name) : 'builtin' in spec.model ? builtinWeightedLayerNames(spec.model) : undefined;
+  let finalRates: { group: string; rate: number }[] | null = null;
+  if (names && sweep.final && 'builtin' in spec.model) {
+    const groups = resolveLayerGroups(spec.layerGroups, builtinWeightedLayerNames(spec.model));
+    finalRates = groupRates(spec.layerGroups, groups, sweep.final.lrMax).map((rate, i) => ({ group: groups[i]!.name, rate }));
+  }
+  return { swept: sweptQuantity(spec.layerGroups), finalRates };
+}
+
+/** One change of the final training's rate (Sweep.final.adjustments), with its reason. */
+export interface RateAdjustment {
+  step: number;
+  epoch: number;
+  cause: 'non-finite' | 'divergence' | 'plateau' | 'warm-restart' | 'unspecified';
+  fromMultiplier: number;
+  toMultiplier: number;
+  rolledBackTo: number | null;
+  learningRate: number;
+  value: number | null;
+  threshold: number | null;
+  reason: string;
 }
 
 const strip = (prefix: string, value: string) => (value.startsWith(prefix) ? value.slice(prefix.length) : value);
+
+export function toAdjustment(c: RateChange__Output): RateAdjustment {
+  return {
+    step: c.step,
+    epoch: c.epoch,
+    cause: strip('RATE_CHANGE_CAUSE_', c.cause).toLowerCase().replace('_', '-') as RateAdjustment['cause'],
+    fromMultiplier: c.fromMultiplier,
+    toMultiplier: c.toMultiplier,
+    rolledBackTo: c.rolledBackTo ?? null,
+    learningRate: c.learningRate,
+    value: finiteOrNull(c.value),
+    threshold: finiteOrNull(c.threshold),
+    reason: c.reason,
+  };
+}
+
+/** One line for a rate change: "final training step 40 (epoch 1): rate ×1 → ×0.5 (lr 0.25): <reason>". */
+export function formatAdjustment(a: RateAdjustment): string {
+  const multipliers = a.fromMultiplier === a.toMultiplier ? `rate ×${formatRate(a.toMultiplier)}` : `rate ×${formatRate(a.fromMultiplier)} → ×${formatRate(a.toMultiplier)}`;
+  return `step ${a.step} (epoch ${a.epoch}), ${a.cause}: ${multipliers}, next lr ${formatRate(a.learningRate)} — ${a.reason}`;
+}
 const finiteOrNull = (n: number | undefined | null) => (n == null || !Number.isFinite(n) ? null : n);
 
 export function toResult(sweep: Sweep__Output): SweepResult {
@@ -63,6 +131,7 @@ export function toResult(sweep: Sweep__Output): SweepResult {
           valLoss: finiteOrNull(sweep.final.valLoss),
           valAccuracy: finiteOrNull(sweep.final.valAccuracy),
           modelPath: sweep.final.modelPath,
+          adjustments: (sweep.final.adjustments ?? []).map(toAdjustment),
         }
       : null,
     decisions: sweep.decisions.map((d) => ({
@@ -75,6 +144,7 @@ export function toResult(sweep: Sweep__Output): SweepResult {
     })),
     wallSeconds: sweep.wallSeconds,
     error: sweep.error || null,
+    layerGroups: layerGroupsOf(sweep),
   };
 }
 
@@ -133,6 +203,7 @@ export function summarizeSweep(result: SweepResult): string {
     for (const d of shown) lines.push(`  ${String(d.sequence).padStart(3)}  ${d.summary}`);
     lines.push('');
   }
+  if (result.layerGroups) lines.push(`layer groups: each trial's rate is the ${result.layerGroups.swept}`);
   if (result.best) lines.push(`best rate: ${formatRate(result.best.lr)} (val loss ${formatLoss(result.best.valLoss)}, accuracy ${(result.best.valAccuracy * 100).toFixed(1)}%)`);
   if (result.range) lines.push(`surviving range: ${formatRate(result.range.min)} – ${formatRate(result.range.max)}`);
   const share = result.budget.fullGridSteps > 0 ? (100 * result.budget.stepsSpent) / result.budget.fullGridSteps : 0;
@@ -143,6 +214,11 @@ export function summarizeSweep(result: SweepResult): string {
       `final training: ${f.schedule} ${formatRate(f.lrMin)} → ${formatRate(f.lrMax)}, ${f.epochs} epoch(s), ${f.steps} steps` +
         (f.valAccuracy !== null ? `: val loss ${formatLoss(f.valLoss)}, accuracy ${(f.valAccuracy * 100).toFixed(1)}%` : ''),
     );
+    if (result.layerGroups?.finalRates) lines.push(`  peak rate per layer group: ${result.layerGroups.finalRates.map((g) => `${g.group} ${g.rate === 0 ? 'frozen' : formatRate(g.rate)}`).join(', ')}`);
+    if (f.adjustments.length > 0) {
+      lines.push(`rate changes during final training (${f.adjustments.length}):`);
+      for (const a of f.adjustments) lines.push(`  ${formatAdjustment(a)}`);
+    }
     if (f.modelPath) lines.push(`model: ${f.modelPath}`);
   }
   return lines.join('\n') + '\n';

@@ -1,3 +1,5 @@
+import { Curve, ReportWindow } from './curve.js';
+import { RankedSet } from './ranked-set.js';
 import { promotionQuota, rankValue, rungBudgets } from './rungs.js';
 
 /**
@@ -5,6 +7,15 @@ import { promotionQuota, rankValue, rungBudgets } from './rungs.js';
  * grid. It does no I/O, reads no clock and draws no random number: events go in (a loss was
  * reported, a trial reached its budget, a slot is free, a worker left), commands come out (start,
  * resume, stop, release). Replaying the same events gives the same decisions.
+ *
+ * Cost: a loss report is O(1) (plus the stagnation trend over its window's reports, and, when a
+ * smaller rate diverged earlier, one comparison per divergence, once), and every other event
+ * O(log n) per trial it changes (plus the peers lists decisions carry as evidence). Trials are
+ * indexed per rung in ranked sets (their validation loss there, ties by the smaller rate) and
+ * counted by state, so no event scans the grid; see {@link NaiveSweepScheduler} in
+ * naive-scheduler.ts for the straightforward version the tests compare it with.
+ * Memory per trial is bounded: at most `curvePoints` points of its smoothed curve and
+ * `windowReports` raw reports (defaults 512 and 1024), whatever the number of steps.
  *
  * Trial lifecycle:
  *   PENDING ──start──▶ RUNNING ──budget reached──▶ PAUSED ──promote──▶ RUNNING ... ──top rung──▶ COMPLETED
@@ -36,6 +47,13 @@ export interface SchedulerConfig {
   portable?: boolean;
   /** A trial that has lost this many workers under it fails instead of trying again. Default 3. */
   maxRetries?: number;
+  /**
+   * Points of each trial's smoothed curve kept in memory (the ordered grid and stagnation peers
+   * read it): beyond, older points are thinned out. Default 512.
+   */
+  curvePoints?: number;
+  /** Raw reports of each trial kept for the stagnation trend, newest first. Default 1024. */
+  windowReports?: number;
 }
 
 export interface Peer {
@@ -105,10 +123,10 @@ interface Trial {
   smoothed: number;
   lastFiniteSmoothed: number;
   best: number;
-  /** Smoothed loss by step, for the ordered-grid comparison and peers. */
-  history: { step: number; smoothed: number }[];
-  /** Raw reports (each the mean loss of its window), for the stagnation trend. */
-  reports: { step: number; loss: number }[];
+  /** Smoothed loss by step, for the ordered-grid comparison and peers (bounded). */
+  history: Curve;
+  /** Raw reports (each the mean loss of its window), for the stagnation trend (its window only). */
+  reports: ReportWindow;
   /** Validation loss and accuracy recorded at each rung reached. */
   rungValues: (number | undefined)[];
   rungAccuracies: (number | undefined)[];
@@ -125,6 +143,25 @@ interface Trial {
   checkpointStats?: { ema: number; emaCount: number; best: number; smoothed: number; lastFiniteSmoothed: number };
   /** PENDING again after a lost worker, to resume from `checkpointStep` rather than start. */
   resumePending: boolean;
+  /**
+   * Divergences of smaller rates this trial is still to be compared with (indexes into
+   * `divergences`, by step): each is judged once, at the first report at or past its step.
+   */
+  dueDivergences: number[];
+  /** What the indexes hold for it (see `sync`). */
+  indexed: Indexed;
+}
+
+/** A trial's place in the scheduler's indexes, as of its last `sync`. */
+interface Indexed {
+  state: TrialState;
+  /** rungs.indexOf(target) while RUNNING. */
+  targetRung: number;
+  rung: number;
+  due: boolean;
+  workerId: string | undefined;
+  /** Ranking value at each rung it has a value at (undefined where none). */
+  keys: (number | undefined)[];
 }
 
 export interface Outcome {
@@ -134,6 +171,8 @@ export interface Outcome {
 }
 
 const DEFAULT_SMOOTHING = 0.5;
+/** A rate joins the surviving range only if its validation loss is at most this many times the best at its deepest rung. */
+export const RANGE_TOLERANCE = 2;
 
 export class SweepScheduler {
   readonly rungs: readonly number[];
@@ -151,6 +190,22 @@ export class SweepScheduler {
   private startingLoss: number | undefined;
   /** Order in which pending rates start: spread over the grid, so early rungs compare far-apart rates. */
   private readonly startOrder: number[];
+  /** Position of each trial in `startOrder`. */
+  private readonly startPosition: number[];
+  // ── indexes (kept by `sync`) ──
+  /** Per rung: trials with a value there, by rank value then index. */
+  private readonly ranked: RankedSet[];
+  /** Per rung: paused trials there whose promotion is due, and those whose is not. */
+  private readonly dueAt: RankedSet[];
+  private readonly notDueAt: RankedSet[];
+  /** Per rung, without portable state: the due trials of each worker. */
+  private readonly dueByWorker: Map<string, RankedSet>[];
+  /** Pending trials by start position. */
+  private readonly pendingByStart = new RankedSet();
+  /** Running trials by rung of their target (index 0: a target that is no rung). */
+  private readonly runningTowards: number[];
+  private pausedCount = 0;
+  private totalStepsSpent = 0;
 
   constructor(
     readonly config: SchedulerConfig,
@@ -161,19 +216,36 @@ export class SweepScheduler {
       if (!(config.learningRates[i]! > config.learningRates[i - 1]!)) throw new RangeError('learning rates must be strictly ascending');
     }
     this.rungs = config.strategy === 'grid' ? [config.maxSteps] : rungBudgets(config.minSteps, config.maxSteps, config.reductionFactor);
+    this.curvePoints = Math.max(4, config.curvePoints ?? 512);
+    this.windowReports = Math.max(4, config.windowReports ?? 1024);
     this.trials = config.learningRates.map((learningRate, index) => ({
       id: trialIds[index]!,
       index,
       learningRate,
       state: 'PENDING',
-      ...freshProgress(this.rungs[0]!),
+      ...freshProgress(this.rungs[0]!, this.curvePoints, this.windowReports),
       stepsSpent: 0,
       failures: 0,
       attempt: 0,
+      dueDivergences: [],
+      indexed: { state: 'CANCELLED', targetRung: -1, rung: -1, due: false, workerId: undefined, keys: [] },
     }));
     for (const t of this.trials) this.byId.set(t.id, t);
     this.startOrder = spreadOrder(this.trials.length);
+    this.startPosition = new Array<number>(this.trials.length);
+    this.startOrder.forEach((index, position) => (this.startPosition[index] = position));
+    const perRung = <T>(make: () => T) => this.rungs.map(make);
+    this.ranked = perRung(() => new RankedSet());
+    this.dueAt = perRung(() => new RankedSet());
+    this.notDueAt = perRung(() => new RankedSet());
+    this.dueByWorker = perRung(() => new Map<string, RankedSet>());
+    this.runningTowards = new Array<number>(this.rungs.length + 1).fill(0);
+    // Nothing is indexed yet ('CANCELLED' counts nowhere): index every trial as PENDING.
+    for (const t of this.trials) this.sync(t);
   }
+
+  private readonly curvePoints: number;
+  private readonly windowReports: number;
 
   // ── queries ────────────────────────────────────────────────────────────────────────────────
 
@@ -210,7 +282,7 @@ export class SweepScheduler {
 
   /** Steps trained by all trials, restarts included. */
   stepsSpent(): number {
-    return this.trials.reduce((n, t) => n + t.stepsSpent, 0);
+    return this.totalStepsSpent;
   }
 
   fullGridSteps(): number {
@@ -219,7 +291,28 @@ export class SweepScheduler {
 
   /** True when no trial is pending, running or paused. */
   isDone(): boolean {
-    return this.trials.every((t) => t.state !== 'PENDING' && t.state !== 'RUNNING' && t.state !== 'PAUSED');
+    return this.pendingByStart.size === 0 && this.runningCount() === 0 && this.pausedCount === 0;
+  }
+
+  /**
+   * Once no trial can report again (the search is over), forgets the loss curves: nothing reads
+   * them any more, and a coordinator keeps many finished sweeps. Views, decisions and the outcome
+   * stay. No effect before.
+   */
+  releaseCurves(): void {
+    if (!this.isDone()) return;
+    for (const t of this.trials) {
+      if (t.history.length === 0 && t.reports.length === 0) continue;
+      t.history = new Curve(4);
+      t.reports = new ReportWindow(4);
+      t.dueDivergences = [];
+    }
+  }
+
+  private runningCount(): number {
+    let n = 0;
+    for (const c of this.runningTowards) n += c;
+    return n;
   }
 
   /** Whether this sweep has work for a free slot on `workerId` (without taking it). */
@@ -244,8 +337,9 @@ export class SweepScheduler {
       t.promotionDue = false;
       t.target = this.rungs[fromRung + 1]!;
       t.state = 'RUNNING';
+      this.sync(t);
       const peers = this.rankedAt(fromRung);
-      this.decide(t, 'promoted', undefined, `lr ${fmt(t.learningRate)} promoted from rung ${fromRung} (${this.rungs[fromRung]} steps) to ${t.target} steps: val loss ${fmt(t.rungValues[fromRung])} ranks ${peers.findIndex((p) => p.trialId === t.id) + 1} of ${peers.length}`, {
+      this.decide(t, 'promoted', undefined, `lr ${fmt(t.learningRate)} promoted from rung ${fromRung} (${this.rungs[fromRung]} steps) to ${t.target} steps: val loss ${fmt(t.rungValues[fromRung])} ranks ${this.positionAt(fromRung, t) + 1} of ${peers.length}`, {
         rule: 'promotion',
         value: t.rungValues[fromRung] ?? NaN,
         cutoff: this.cutoffAt(fromRung),
@@ -256,11 +350,13 @@ export class SweepScheduler {
       t.attempt += 1;
       const fromStep = t.steps;
       t.workerId = workerId;
+      this.sync(t);
       return { type: 'resume', trialId: t.id, workerId, learningRate: t.learningRate, untilStep: t.target, attempt: t.attempt, fromStep };
     }
     t.state = 'RUNNING';
     t.workerId = workerId;
     t.attempt += 1;
+    this.sync(t);
     if (t.resumePending) {
       t.resumePending = false;
       this.decide(t, 'started', undefined, `lr ${fmt(t.learningRate)} resumed on ${workerId} from its checkpoint at step ${t.steps}, towards ${t.target} steps`, {
@@ -274,6 +370,7 @@ export class SweepScheduler {
       return { type: 'resume', trialId: t.id, workerId, learningRate: t.learningRate, untilStep: t.target, attempt: t.attempt, fromStep: t.steps };
     }
     t.target = this.rungs[0]!;
+    this.sync(t);
     this.decide(t, 'started', undefined, `lr ${fmt(t.learningRate)} started on ${workerId} towards ${t.target} steps`, {
       rule: 'start',
       value: t.learningRate,
@@ -288,18 +385,14 @@ export class SweepScheduler {
   private pickJob(workerId: string): { trial: Trial; promotion: boolean } | undefined {
     if (this.cancelled) return undefined;
     if (this.config.strategy !== 'grid') {
+      // The best due paused trial this worker can resume (its own, or any with portable state), top rungs first.
       for (let k = this.rungs.length - 2; k >= 0; k--) {
-        const promotable = this.trials
-          .filter((t) => t.state === 'PAUSED' && t.rung === k && t.promotionDue && (t.workerId === workerId || this.config.portable === true))
-          .sort((a, b) => compareRank(a, b, k));
-        if (promotable[0]) return { trial: promotable[0], promotion: true };
+        const best = this.config.portable === true ? this.dueAt[k]!.min() : this.dueByWorker[k]!.get(workerId)?.min();
+        if (best) return { trial: this.trials[best.index]!, promotion: true };
       }
     }
-    for (const index of this.startOrder) {
-      const t = this.trials[index]!;
-      if (t.state === 'PENDING') return { trial: t, promotion: false };
-    }
-    return undefined;
+    const first = this.pendingByStart.min();
+    return first ? { trial: this.trials[first.index]!, promotion: false } : undefined;
   }
 
   /**
@@ -316,9 +409,13 @@ export class SweepScheduler {
       t.emaCount += 1;
       t.smoothed = t.ema / (1 - beta ** t.emaCount);
       t.lastFiniteSmoothed = t.smoothed;
-      t.history.push({ step, smoothed: t.smoothed });
-      t.reports.push({ step, loss });
-      if (t.reports.length === 1) this.startingLoss = Math.min(this.startingLoss ?? Infinity, loss);
+      t.history.push(step, t.smoothed);
+      const first = t.reports.firstStep === undefined;
+      // Keep the reports of the stagnation window, and, with portable state, those after the
+      // window before the last checkpoint (a resume goes back there).
+      const back = this.config.portable === true && t.checkpointStep > 0 ? Math.min(step, t.checkpointStep) : step;
+      t.reports.push(step, loss, back - this.config.stagnation.windowSteps);
+      if (first) this.startingLoss = Math.min(this.startingLoss ?? Infinity, loss);
     } else {
       t.smoothed = NaN;
     }
@@ -333,10 +430,11 @@ export class SweepScheduler {
       this.settle(commands);
       return commands;
     }
-    const reference = Math.min(t.best, t.history[0]!.smoothed, this.startingLoss ?? Infinity);
+    const firstSmoothed = t.history.first!;
+    const reference = Math.min(t.best, firstSmoothed, this.startingLoss ?? Infinity);
     const limit = this.config.divergenceFactor * reference;
     if (t.smoothed > limit) {
-      const what = reference < Math.min(t.best, t.history[0]!.smoothed) ? 'the starting loss of the sweep' : 'its best';
+      const what = reference < Math.min(t.best, firstSmoothed) ? 'the starting loss of the sweep' : 'its best';
       this.diverge(
         t,
         step,
@@ -377,6 +475,7 @@ export class SweepScheduler {
     }
     if (rung === this.rungs.length - 1) {
       t.state = 'COMPLETED';
+      this.sync(t);
       this.decide(t, 'completed', undefined, `lr ${fmt(t.learningRate)} completed ${step} steps: val loss ${fmt(valLoss)}, accuracy ${(valAccuracy * 100).toFixed(1)}%`, {
         ...this.evidence('budget', valLoss, NaN, t),
         rung,
@@ -385,6 +484,7 @@ export class SweepScheduler {
       if (t.workerId) commands.push({ type: 'release', trialId: t.id, workerId: t.workerId });
     } else {
       t.state = 'PAUSED';
+      this.sync(t);
       this.decide(t, 'paused', undefined, `lr ${fmt(t.learningRate)} reached rung ${rung} (${step} steps): val loss ${fmt(valLoss)}`, { ...this.evidence('budget', valLoss, NaN, t), rung });
     }
     this.settle(commands);
@@ -411,6 +511,7 @@ export class SweepScheduler {
     if (!t || (t.state !== 'RUNNING' && t.state !== 'PAUSED') || (attempt !== undefined && attempt !== t.attempt)) return [];
     t.state = 'FAILED';
     t.failures += 1;
+    this.sync(t);
     this.decide(t, 'failed', undefined, `lr ${fmt(t.learningRate)} failed: ${error}`, this.evidence('error', NaN, NaN, t));
     const commands: Command[] = [];
     this.settle(commands);
@@ -452,6 +553,7 @@ export class SweepScheduler {
     const portable = this.config.portable === true;
     if (t.state === 'PAUSED' && portable && t.checkpointStep === t.steps) {
       t.workerId = undefined;
+      this.sync(t);
       this.decide(t, 'requeued', undefined, `lr ${fmt(t.learningRate)} stays paused at step ${t.steps} (${why}); its checkpoint lets any worker resume it`, this.evidence('worker-lost', t.steps, NaN, t));
       return;
     }
@@ -459,6 +561,7 @@ export class SweepScheduler {
     const retries = this.config.maxRetries ?? 3;
     if (t.failures > retries) {
       t.state = 'FAILED';
+      this.sync(t);
       this.decide(t, 'failed', undefined, `lr ${fmt(t.learningRate)} failed: it lost ${t.failures} workers (${why}); the retry budget is ${retries}`, this.evidence('worker-lost', t.failures, retries, t));
       return;
     }
@@ -476,16 +579,20 @@ export class SweepScheduler {
     if (from > 0) {
       // Back to the checkpoint: what was learned after it is lost, and will be learned again.
       t.steps = from;
-      t.history = t.history.filter((h) => h.step <= from);
-      t.reports = t.reports.filter((r) => r.step <= from);
+      t.history.truncate(from);
+      t.reports.truncate(from);
       t.rungValues = t.rungValues.slice(0, Math.max(0, this.rungs.findIndex((r) => r > from)));
       t.rungAccuracies = t.rungAccuracies.slice(0, t.rungValues.length);
       t.rung = t.rungValues.length - 1;
       if (t.checkpointStats) Object.assign(t, t.checkpointStats);
       t.resumePending = true;
-      return;
+    } else {
+      Object.assign(t, freshProgress(this.rungs[0]!, this.curvePoints, this.windowReports), { valLoss: undefined, valAccuracy: undefined });
     }
-    Object.assign(t, freshProgress(this.rungs[0]!), { valLoss: undefined, valAccuracy: undefined });
+    // Its curve goes back: every divergence of a smaller rate is judged again as it reports again.
+    t.dueDivergences = [];
+    for (let i = 0; i < this.divergences.length; i++) if (this.divergences[i]!.learningRate < t.learningRate) this.addDueDivergence(t, i);
+    this.sync(t);
   }
 
   /** Cancels every live trial. */
@@ -497,6 +604,7 @@ export class SweepScheduler {
       if (t.state === 'PAUSED' && t.workerId) commands.push({ type: 'release', trialId: t.id, workerId: t.workerId });
       if (t.state === 'PENDING' || t.state === 'RUNNING' || t.state === 'PAUSED') {
         t.state = 'CANCELLED';
+        this.sync(t);
         this.decide(t, 'cancelled', undefined, `lr ${fmt(t.learningRate)} cancelled at step ${t.steps}`, this.evidence('cancel', t.steps, NaN, t));
       }
     }
@@ -522,26 +630,55 @@ export class SweepScheduler {
             .sort((a, b) => compareRank(a, b, 0))
             .slice(0, promotionQuota(this.trials.filter((t) => t.state === 'COMPLETED').length, this.config.reductionFactor, true))
         : this.trials.filter((t) => t.promotedFrom.size > 0 && t.reason !== 'diverged' && t.reason !== 'stagnant');
+    // A survivor must also be competitive where it stopped: within RANGE_TOLERANCE of the best
+    // validation loss at the deepest rung it reached. Asynchronous promotion lets a rate through
+    // rung 0 on few results (e.g. a collapsed network at chance, whose loss still fell from the
+    // start), and a range that reaches such a rate ruins the final training that peaks there.
+    const deepest = (t: Trial) => {
+      for (let k = t.rungValues.length - 1; k >= 0; k--) if (t.rungValues[k] !== undefined) return k;
+      return -1;
+    };
+    const bestAt = (k: number) => Math.min(...this.trials.map((t) => t.rungValues[k]).filter((v): v is number => v !== undefined && Number.isFinite(v)));
+    const competitive = survivors.filter((t) => {
+      const k = deepest(t);
+      return k < 0 || t.rungValues[k]! <= RANGE_TOLERANCE * bestAt(k);
+    });
     // The best rate is always inside the range, even when a noisy plateau stopped it as stagnant.
-    const rates = [...survivors.map((t) => t.learningRate), ...(best ? [best.learningRate] : [])];
+    const rates = [...competitive.map((t) => t.learningRate), ...(best ? [best.learningRate] : [])];
     return { best, range: rates.length > 0 ? { min: Math.min(...rates), max: Math.max(...rates) } : null };
   }
 
   // ── rules ──────────────────────────────────────────────────────────────────────────────────
 
   private account(t: Trial, step: number): void {
-    t.stepsSpent += Math.max(0, step - t.steps);
+    const spent = Math.max(0, step - t.steps);
+    t.stepsSpent += spent;
+    this.totalStepsSpent += spent;
     t.steps = Math.max(t.steps, step);
   }
 
   private diverge(t: Trial, step: number, summary: string, evidence: Evidence, commands: Command[]): void {
     const loss = Number.isFinite(t.lastFiniteSmoothed) ? Math.max(t.lastFiniteSmoothed, Number.isFinite(t.smoothed) ? t.smoothed : -Infinity) : Infinity;
     this.prune(t, 'diverged', summary, evidence, commands);
+    const d = this.divergences.length;
     this.divergences.push({ trialId: t.id, learningRate: t.learningRate, step, loss });
-    // Larger rates already past this step that do no better are pruned with it.
-    for (const other of this.trials) {
+    // Every larger rate that can still run is to be compared with it; those already past this
+    // step that do no better are pruned with it now (rates ascend with the index).
+    for (let i = t.index + 1; i < this.trials.length; i++) {
+      const other = this.trials[i]!;
+      if (other.state !== 'PENDING' && other.state !== 'RUNNING' && other.state !== 'PAUSED') continue;
+      this.addDueDivergence(other, d);
       if (other.learningRate > t.learningRate && other.state === 'RUNNING' && other.steps >= step) this.applyOrderedGrid(other, other.steps, commands);
     }
+  }
+
+  /** Files divergence `d` among those `t` is still to be compared with, by step (then by age). */
+  private addDueDivergence(t: Trial, d: number): void {
+    const step = this.divergences[d]!.step;
+    const due = t.dueDivergences;
+    let at = due.length;
+    while (at > 0 && this.divergences[due[at - 1]!]!.step > step) at -= 1;
+    due.splice(at, 0, d);
   }
 
   /**
@@ -549,11 +686,29 @@ export class SweepScheduler {
    * better at the step where it diverged, goes with it.
    */
   private applyOrderedGrid(t: Trial, step: number, commands: Command[]): void {
-    for (const d of this.divergences) {
-      if (!(d.learningRate < t.learningRate) || step < d.step || t.state !== 'RUNNING') continue;
-      const at = smoothedAt(t.history, d.step);
-      if (at === undefined) continue;
-      if (!(at < d.loss)) {
+    // Each divergence is judged once, at the first report at or past its step: the trial's curve
+    // up to that step is final then (until a resume takes it back, which files it again). Of those
+    // judged now, the oldest that prunes names the trial's reason, as a full pass in order would.
+    const due = t.dueDivergences;
+    if (t.state !== 'RUNNING' || due.length === 0 || this.divergences[due[0]!]!.step > step) return;
+    let judged = 0;
+    let pruning: number | undefined;
+    let pruningAt = NaN;
+    while (judged < due.length && this.divergences[due[judged]!]!.step <= step) {
+      const index = due[judged]!;
+      judged += 1;
+      const d = this.divergences[index]!;
+      const at = t.history.at(d.step);
+      if (at !== undefined && !(at < d.loss) && (pruning === undefined || index < pruning)) {
+        pruning = index;
+        pruningAt = at;
+      }
+    }
+    due.splice(0, judged);
+    if (pruning !== undefined) {
+      const d = this.divergences[pruning]!;
+      const at = pruningAt;
+      {
         this.prune(
           t,
           'diverged',
@@ -561,7 +716,6 @@ export class SweepScheduler {
           { ...this.evidence('ordered-grid', at, d.loss, t), step: d.step, peers: [{ trialId: d.trialId, learningRate: d.learningRate, value: d.loss }] },
           commands,
         );
-        return;
       }
     }
   }
@@ -571,8 +725,8 @@ export class SweepScheduler {
     if (step < windowSteps) return;
     // The trend over the window, by least squares over its reports: two noisy points would stop a
     // good high rate on one unlucky batch.
-    if (t.reports.length === 0 || t.reports[0]!.step > step - windowSteps) return;
-    const window = t.reports.filter((r) => r.step > step - windowSteps);
+    if (t.reports.firstStep === undefined || t.reports.firstStep > step - windowSteps) return;
+    const window = t.reports.since(step - windowSteps);
     if (window.length < 3) return;
     const { estimate: improvement, upper } = relativeImprovement(window, windowSteps);
     if (upper >= minRelImprovement) return;
@@ -580,7 +734,7 @@ export class SweepScheduler {
     // only a trial that is both flat and behind a peer is stopped.
     const peers = this.trials
       .filter((o) => o !== t && o.reason !== 'diverged')
-      .map((o) => ({ trialId: o.id, learningRate: o.learningRate, value: smoothedAt(o.history, step) ?? NaN }))
+      .map((o) => ({ trialId: o.id, learningRate: o.learningRate, value: o.history.at(step) ?? NaN }))
       .filter((p) => Number.isFinite(p.value));
     const leader = peers.reduce<Peer | undefined>((best, p) => (!best || p.value < best.value ? p : best), undefined);
     if (!leader || !(leader.value < t.smoothed)) return;
@@ -601,33 +755,39 @@ export class SweepScheduler {
     t.state = 'PRUNED';
     t.reason = reason;
     t.promotionDue = false;
+    t.dueDivergences = [];
+    this.sync(t);
     this.decide(t, 'pruned', reason, summary, evidence);
   }
 
   /** Trials that recorded a value at rung k, best first (diverged and non-finite last). */
   private rankedAt(k: number): Peer[] {
-    return this.trials
-      .filter((t) => t.rungValues[k] !== undefined)
-      .sort((a, b) => compareRank(a, b, k))
-      .map((t) => ({ trialId: t.id, learningRate: t.learningRate, value: rankValue(t.rungValues[k], t.reason === 'diverged') }));
+    return this.ranked[k]!.toArray().map(({ value, index }) => {
+      const t = this.trials[index]!;
+      return { trialId: t.id, learningRate: t.learningRate, value };
+    });
+  }
+
+  /** 0-based position of `t` among the trials ranked at rung k. */
+  private positionAt(k: number, t: Trial): number {
+    return this.ranked[k]!.rank(t.indexed.keys[k]!, t.index);
   }
 
   private cutoffAt(k: number): number {
-    const ranked = this.rankedAt(k);
-    const quota = promotionQuota(ranked.length, this.config.reductionFactor, this.rungIsFinal(k));
-    return quota > 0 ? ranked[quota - 1]!.value : -Infinity;
+    const quota = promotionQuota(this.ranked[k]!.size, this.config.reductionFactor, this.rungIsFinal(k));
+    return quota > 0 ? this.ranked[k]!.at(quota - 1)!.value : -Infinity;
   }
 
   /**
    * Rung k is final when nothing more can arrive at it: no pending trial, nothing running towards
-   * it or below, no due promotion from below, and every lower rung final.
+   * it or below, no due promotion from below, and every lower rung final. Unrolled, the last
+   * clause adds nothing (a lower rung is final under the same conditions, restricted below it):
+   * counters answer in O(rungs).
    */
   private rungIsFinal(k: number): boolean {
-    if (this.trials.some((t) => t.state === 'PENDING')) return false;
-    for (const t of this.trials) {
-      if (t.state === 'RUNNING' && this.rungs.indexOf(t.target) <= k) return false;
-      if (t.state === 'PAUSED' && t.rung < k && (t.promotionDue || !this.rungIsFinal(t.rung))) return false;
-    }
+    if (this.pendingByStart.size > 0 || this.runningTowards[0]! > 0) return false;
+    for (let j = 0; j <= k; j++) if (this.runningTowards[j + 1]! > 0) return false;
+    for (let j = 0; j < k; j++) if (this.dueAt[j]!.size > 0) return false;
     return true;
   }
 
@@ -638,24 +798,98 @@ export class SweepScheduler {
       const final = this.rungIsFinal(k);
       // Synchronous halving decides only on complete rungs; ASHA as soon as a trial is in the top 1/η.
       if (this.config.strategy === 'sh' && !final) break;
-      const ranked = this.trials.filter((t) => t.rungValues[k] !== undefined).sort((a, b) => compareRank(a, b, k));
-      const quota = promotionQuota(ranked.length, this.config.reductionFactor, final);
-      ranked.forEach((t, position) => {
-        if (t.state !== 'PAUSED' || t.rung !== k) return;
-        // Re-judged every time: a trial due earlier can drop out of the top 1/η as the rung fills.
-        t.promotionDue = position < quota;
-        if (!t.promotionDue && final) {
-          const peers = this.rankedAt(k);
-          this.prune(t, 'rung', `lr ${fmt(t.learningRate)} stopped at rung ${k} (${this.rungs[k]} steps): val loss ${fmt(t.rungValues[k])} ranks ${position + 1} of ${ranked.length}, only the top ${quota} go on`, {
-            rule: 'rung',
-            value: rankValue(t.rungValues[k], false),
-            cutoff: quota > 0 ? peers[quota - 1]!.value : -Infinity,
-            rung: k,
-            step: t.steps,
-            peers,
-          }, commands);
-        }
-      });
+      const ranked = this.ranked[k]!;
+      const quota = promotionQuota(ranked.size, this.config.reductionFactor, final);
+      // Re-judged every time: a trial due earlier can drop out of the top 1/η as the rung fills.
+      // Due: the paused trials ranked in the top `quota`, i.e. at or before the quota-th entry.
+      // Only the flags that change are touched: due ones now past the cut, then others now before it.
+      const cut = quota > 0 ? ranked.at(quota - 1)! : undefined;
+      const before = (e: { value: number; index: number }) => cut !== undefined && (e.value < cut.value || (e.value === cut.value && e.index <= cut.index));
+      for (let e = this.dueAt[k]!.max(); e && !before(e); e = this.dueAt[k]!.max()) this.setDue(this.trials[e.index]!, false);
+      for (let e = this.notDueAt[k]!.min(); e && before(e); e = this.notDueAt[k]!.min()) this.setDue(this.trials[e.index]!, true);
+      if (!final || this.notDueAt[k]!.size === 0) continue;
+      // Final: every paused trial not due stops here, in rank order, all with the same peers.
+      const peers = this.rankedAt(k);
+      for (const e of this.notDueAt[k]!.toArray()) {
+        const t = this.trials[e.index]!;
+        const position = ranked.rank(e.value, e.index);
+        this.prune(t, 'rung', `lr ${fmt(t.learningRate)} stopped at rung ${k} (${this.rungs[k]} steps): val loss ${fmt(t.rungValues[k])} ranks ${position + 1} of ${ranked.size}, only the top ${quota} go on`, {
+          rule: 'rung',
+          value: rankValue(t.rungValues[k], false),
+          cutoff: quota > 0 ? peers[quota - 1]!.value : -Infinity,
+          rung: k,
+          step: t.steps,
+          peers,
+        }, commands);
+      }
+    }
+  }
+
+  private setDue(t: Trial, due: boolean): void {
+    t.promotionDue = due;
+    this.sync(t);
+  }
+
+  /**
+   * Brings the indexes in line with the trial after a change of its state, target, rung,
+   * promotion flag, worker, rung values or divergence: takes out what they held for it and puts
+   * in what holds now. O(rungs + log n).
+   */
+  private sync(t: Trial): void {
+    const old = t.indexed;
+    const now: Indexed = {
+      state: t.state,
+      targetRung: t.state === 'RUNNING' ? this.rungs.indexOf(t.target) : -1,
+      rung: t.rung,
+      due: t.promotionDue,
+      workerId: t.workerId,
+      keys: this.rungs.map((_, k) => (t.rungValues[k] === undefined ? undefined : rankValue(t.rungValues[k], t.reason === 'diverged'))),
+    };
+    const same = old.state === now.state && old.targetRung === now.targetRung && old.rung === now.rung && old.due === now.due && old.workerId === now.workerId;
+    for (let k = 0; k < this.rungs.length; k++) {
+      if (old.keys[k] === now.keys[k]) continue;
+      if (old.keys[k] !== undefined) this.ranked[k]!.delete(old.keys[k]!, t.index);
+      if (now.keys[k] !== undefined) this.ranked[k]!.insert(now.keys[k]!, t.index);
+    }
+    const keysSame = old.keys[old.rung] === now.keys[now.rung];
+    if (!same || !keysSame) {
+      this.unindexState(t, old);
+      this.indexState(t, now);
+    }
+    t.indexed = now;
+  }
+
+  private indexState(t: Trial, x: Indexed): void {
+    if (x.state === 'PENDING') this.pendingByStart.insert(this.startPosition[t.index]!, t.index);
+    else if (x.state === 'RUNNING') this.runningTowards[x.targetRung + 1]! += 1;
+    else if (x.state === 'PAUSED') {
+      this.pausedCount += 1;
+      const key = x.keys[x.rung];
+      if (x.rung < 0 || x.rung >= this.rungs.length || key === undefined) return;
+      (x.due ? this.dueAt : this.notDueAt)[x.rung]!.insert(key, t.index);
+      if (x.due && this.config.portable !== true && x.workerId !== undefined) {
+        const byWorker = this.dueByWorker[x.rung]!;
+        let set = byWorker.get(x.workerId);
+        if (!set) byWorker.set(x.workerId, (set = new RankedSet()));
+        set.insert(key, t.index);
+      }
+    }
+  }
+
+  private unindexState(t: Trial, x: Indexed): void {
+    if (x.state === 'PENDING') this.pendingByStart.delete(this.startPosition[t.index]!, t.index);
+    else if (x.state === 'RUNNING') this.runningTowards[x.targetRung + 1]! -= 1;
+    else if (x.state === 'PAUSED') {
+      this.pausedCount -= 1;
+      const key = x.keys[x.rung];
+      if (x.rung < 0 || x.rung >= this.rungs.length || key === undefined) return;
+      (x.due ? this.dueAt : this.notDueAt)[x.rung]!.delete(key, t.index);
+      if (x.due && this.config.portable !== true && x.workerId !== undefined) {
+        const byWorker = this.dueByWorker[x.rung]!;
+        const set = byWorker.get(x.workerId);
+        set?.delete(key, t.index);
+        if (set?.size === 0) byWorker.delete(x.workerId);
+      }
     }
   }
 
@@ -669,7 +903,11 @@ export class SweepScheduler {
 }
 
 /** A trial's progress before its first step: what a restart from scratch goes back to. */
-function freshProgress(firstBudget: number): Omit<Trial, 'id' | 'index' | 'learningRate' | 'state' | 'reason' | 'stepsSpent' | 'failures' | 'attempt' | 'workerId' | 'valLoss' | 'valAccuracy'> {
+function freshProgress(
+  firstBudget: number,
+  curvePoints: number,
+  windowReports: number,
+): Omit<Trial, 'id' | 'index' | 'learningRate' | 'state' | 'reason' | 'stepsSpent' | 'failures' | 'attempt' | 'workerId' | 'valLoss' | 'valAccuracy' | 'dueDivergences' | 'indexed'> {
   return {
     steps: 0,
     target: firstBudget,
@@ -679,8 +917,8 @@ function freshProgress(firstBudget: number): Omit<Trial, 'id' | 'index' | 'learn
     smoothed: NaN,
     lastFiniteSmoothed: NaN,
     best: Infinity,
-    history: [],
-    reports: [],
+    history: new Curve(curvePoints),
+    reports: new ReportWindow(windowReports),
     rungValues: [],
     rungAccuracies: [],
     promotedFrom: new Set<number>(),
@@ -743,16 +981,6 @@ export function relativeImprovement(reports: readonly { step: number; loss: numb
   const slopeError = n > 2 ? Math.sqrt(residual / (n - 2) / variance) : Infinity;
   const scale = span / Math.abs(meanLoss);
   return { estimate: -slope * scale, upper: (-slope + 2 * slopeError) * scale };
-}
-
-/** The smoothed loss at the last report at or before `step`. */
-function smoothedAt(history: readonly { step: number; smoothed: number }[], step: number): number | undefined {
-  let found: number | undefined;
-  for (const h of history) {
-    if (h.step > step) break;
-    found = h.smoothed;
-  }
-  return found;
 }
 
 function fmt(n: number | undefined): string {

@@ -16,7 +16,7 @@ import {
   jetStreamOf,
   loadLrsweepPackage,
   logGrid,
-  LossReport,
+  type LossReport,
   parseSubject,
   ProtoSpecError,
   specFromProto,
@@ -43,7 +43,9 @@ import type { Sweep as SweepMessage } from '@lrsweep/shared/gen/lrsweep/v1/Sweep
 import type { RunTrialRequest } from '@lrsweep/shared/gen/lrsweep/v1/RunTrialRequest';
 import { SweepScheduler, type Command, type Decision, type TrialView } from '../scheduler/scheduler.js';
 import { decisionToProto, sweepStateName, trialToProto, type SweepState } from './convert.js';
+import { decodeLossReport } from './decode.js';
 import { CoreJournal, JetStreamJournal, type Journal } from './journal.js';
+import { addAdjustment, adjustmentsOf, type Adjustments } from './rate-change.js';
 import type { Registry } from 'prom-client';
 import { createCoordinatorMetrics, type CoordinatorMetrics } from './metrics.js';
 
@@ -110,6 +112,8 @@ interface SweepRun {
     valLoss?: number;
     valAccuracy?: number;
     modelPath?: string;
+    /** Rate changes of the final training (divergence guard, plateau, warm restarts). */
+    adjustments?: Adjustments;
   };
   backends: Set<string>;
   /** Where each running job is. */
@@ -117,10 +121,12 @@ interface SweepRun {
   watchers: Set<Watcher>;
   /** Decisions already streamed to watchers. */
   streamedDecisions: number;
+  /** `spec` as a protobuf message, for RunTrial (see specProtoOf). */
+  specProto?: { spec: SweepSpec; proto: ReturnType<typeof specToProto> };
 }
 
 const FINAL_TRIAL_ID = 'final';
-const SCHEDULE_KIND = { constant: 'SCHEDULE_KIND_CONSTANT', 'one-cycle': 'SCHEDULE_KIND_ONE_CYCLE', triangular: 'SCHEDULE_KIND_TRIANGULAR', cosine: 'SCHEDULE_KIND_COSINE' } as const;
+const SCHEDULE_KIND = { constant: 'SCHEDULE_KIND_CONSTANT', 'one-cycle': 'SCHEDULE_KIND_ONE_CYCLE', triangular: 'SCHEDULE_KIND_TRIANGULAR', cosine: 'SCHEDULE_KIND_COSINE', 'cosine-restarts': 'SCHEDULE_KIND_COSINE_RESTARTS' } as const;
 const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 /** The coordinator's own journal entries (lrsweep.ctl.<scope>.<kind>). */
@@ -129,6 +135,8 @@ const Ctl = {
   'worker-joined': z.object({ workerId: Id, address: z.string(), slots: z.number().int().positive(), backend: z.string() }),
   'worker-lost': z.object({ workerId: Id, reason: z.string() }),
   job: z.object({ workerId: Id }),
+  /** Free slots of several workers offered at once (one entry per dispatch, not one per worker); filled in this order. */
+  jobs: z.object({ workerIds: z.array(Id).min(1).max(10_000) }),
   cancel: z.object({ sweepId: Id }),
   'trial-lost': z.object({ sweepId: Id, trialId: Id, attempt: z.number().int(), reason: z.string() }),
   refused: z.object({ sweepId: Id, trialId: Id, workerId: Id, attempt: z.number().int(), code: z.number().int(), details: z.string() }),
@@ -159,6 +167,9 @@ export class Coordinator {
   private live = false;
   /** Whether the entry just applied may have changed which slots are free or what work there is. */
   private dispatchDue = true;
+  private dispatchScheduled = false;
+  /** Workers with a slot free (busy trials and stale attempts below their slots): the only ones dispatch looks at. */
+  private readonly withFreeSlots = new Set<string>();
   private natsDown = false;
   /** Live: stale attempts each worker's last heartbeat said it still runs (they hold slots). */
   private readonly staleRunning = new Map<string, number>();
@@ -204,13 +215,10 @@ export class Coordinator {
     this.heartbeats = this.nc.subscribe('lrsweep.worker.>');
     void this.consumeHeartbeats(this.heartbeats);
     void this.watchConnection(this.nc);
-    const replayed = new Promise<void>((resolve) => {
-      this.onCaughtUp = resolve;
-      if (this.journal!.replayCount === 0) resolve();
-    });
+    const replayed = new Promise<void>((resolve) => (this.onCaughtUp = resolve));
+    if (this.journal.replayCount === 0) this.caughtUp();
     this.consuming = this.consume(this.journal);
     await replayed;
-    this.goLive();
     const { proto } = loadLrsweepPackage();
     this.proto = proto;
     this.grpcServer = createServer({ services: [SWEEP_SERVICE_NAME], credentials: serverCredentials(this.options.tls), ...(this.registry ? { metrics: this.registry } : {}) });
@@ -244,29 +252,50 @@ export class Coordinator {
     this.metricsPort = this.metricsServer.port;
   }
 
+  /** The replay is over: from the next entry on, side effects happen. Synchronous, between two entries. */
+  private caughtUp(): void {
+    if (this.live) return;
+    this.goLive();
+    this.onCaughtUp();
+  }
+
   private goLive(): void {
     this.live = true;
     this.liveSinceMs = Date.now();
     // Every worker the journal knows gets a full timeout to say it is still there.
     for (const id of this.workers.keys()) this.lastSeen.set(id, Date.now());
-    this.requestDispatch();
+    this.scheduleDispatch();
   }
 
   // ── the journal ────────────────────────────────────────────────────────────────────────────
 
-  private async consume(journal: Journal): Promise<void> {
-    for await (const entry of journal.entries()) {
+  private consume(journal: Journal): Promise<void> {
+    return journal.consume((entry) => {
       try {
         this.apply(entry.subject, entry.data);
       } catch (error) {
         this.log(`error applying ${entry.subject}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
-      if (!this.live && entry.sequence >= journal.replayCount) this.onCaughtUp();
+      if (!this.live && entry.sequence >= journal.replayCount) this.caughtUp();
       // Most entries are loss reports that decide nothing: offering slots again is only worth it
-      // after an entry that can free a slot or create work.
-      if (this.live && this.dispatchDue) this.requestDispatch();
+      // after an entry that can free a slot or create work, and once per batch of entries.
+      if (this.live && this.dispatchDue) this.scheduleDispatch();
       this.dispatchDue = true;
-    }
+    });
+  }
+
+  /**
+   * Offers free slots once the entries that arrived together (one read off the socket) are
+   * applied: a microtask, so it runs before the next read, however busy the socket (an immediate
+   * would wait behind every read of the poll phase).
+   */
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    queueMicrotask(() => {
+      this.dispatchScheduled = false;
+      this.requestDispatch();
+    });
   }
 
   private append<K extends CtlKind>(scope: string, kind: K, payload: z.input<(typeof Ctl)[K]>): void {
@@ -282,7 +311,7 @@ export class Coordinator {
     if (parsed.kind === 'ctl') return this.applyCtl(parsed.event, data);
     const run = this.sweeps.get(parsed.sweepId);
     if (parsed.kind === 'loss') {
-      const report = decodeMessage(LossReport, data);
+      const report = decodeLossReport(data);
       if (!report.ok || report.value.trialId !== parsed.trialId || report.value.sweepId !== parsed.sweepId) return void (this.rejected.messages += 1);
       if (run) this.onLossReport(run, report.value);
       return;
@@ -292,7 +321,7 @@ export class Coordinator {
     if (!run) return;
     // Only an event of the attempt now placed there frees its slot: a late event of an attempt given
     // up on (or a forged one) must not make a busy worker look free.
-    if (event.value.type !== 'checkpointed' && event.value.attempt === this.currentAttempt(run, parsed.trialId)) {
+    if (event.value.type !== 'checkpointed' && event.value.type !== 'rate-change' && event.value.attempt === this.currentAttempt(run, parsed.trialId)) {
       this.freeSlot(event.value.workerId, parsed.sweepId, parsed.trialId);
     }
     this.onTrialEvent(run, event.value);
@@ -318,6 +347,7 @@ export class Coordinator {
         if (known && known.address === w.address) return;
         if (known) this.loseWorker(known.workerId, 'it came back at a new address');
         this.workers.set(w.workerId, { ...w, busy: new Set() });
+        this.slotsChanged(this.workers.get(w.workerId)!);
         this.lastSeen.set(w.workerId, Date.now());
         this.log(`worker ${w.workerId} joined: ${w.address}, ${w.slots} slot(s), ${w.backend}`);
         return;
@@ -334,6 +364,13 @@ export class Coordinator {
         if (worker) this.fill(worker);
         return;
       }
+      case 'jobs':
+        for (const workerId of (e as z.output<(typeof Ctl)['jobs']>).workerIds) {
+          this.jobRequested.delete(workerId);
+          const worker = this.workers.get(workerId);
+          if (worker) this.fill(worker);
+        }
+        return;
       case 'cancel':
         this.applyCancel((e as z.output<(typeof Ctl)['cancel']>).sweepId);
         return;
@@ -404,7 +441,7 @@ export class Coordinator {
     this.jobRequested.delete(`join:${beat.workerId}`);
     this.reconcile(known, beat);
     // Its heartbeat may show a slot free that we did not count as free yet.
-    this.requestDispatch();
+    this.requestDispatch(known);
   }
 
   /**
@@ -423,6 +460,7 @@ export class Coordinator {
       unary(this.client(worker), 'stopTrial', { sweepId: r.sweepId, trialId: r.trialId, attempt: r.attempt }, { deadlineMs: 5000 }).catch(() => undefined);
     }
     this.staleRunning.set(worker.workerId, stale);
+    this.slotsChanged(worker);
     for (const key of worker.busy) {
       if (listed.has(key)) continue;
       // Judge only by a heartbeat the worker sent well after the trial was placed there (it may
@@ -465,6 +503,7 @@ export class Coordinator {
 
   private loseWorker(workerId: string, why: string): void {
     this.workers.delete(workerId);
+    this.withFreeSlots.delete(workerId);
     this.jobRequested.delete(`lost:${workerId}`);
     this.jobRequested.delete(workerId);
     this.clients.get(workerId)?.close();
@@ -501,7 +540,11 @@ export class Coordinator {
     const run = this.sweeps.get(sweepId);
     if (run?.placement.get(trialId) !== workerId) return;
     run.placement.delete(trialId);
-    this.workers.get(workerId)?.busy.delete(`${sweepId}/${trialId}`);
+    const worker = this.workers.get(workerId);
+    if (worker) {
+      worker.busy.delete(`${sweepId}/${trialId}`);
+      this.slotsChanged(worker);
+    }
     this.placedAt.delete(`${sweepId}/${trialId}`);
   }
 
@@ -540,18 +583,26 @@ export class Coordinator {
     }
     if (report.kind !== 'search' || !run.scheduler) return;
     const received = performance.now();
-    this.broadcast(run, { loss: { trialId: report.trialId, step: report.step, learningRate: report.learningRate, loss: report.loss } });
-    this.execute(run, run.scheduler.onLoss(report.trialId, report.step, report.loss, report.attempt));
+    if (run.watchers.size > 0) this.broadcast(run, { loss: { trialId: report.trialId, step: report.step, learningRate: report.learningRate, loss: report.loss } });
+    const commands = run.scheduler.onLoss(report.trialId, report.step, report.loss, report.attempt);
+    if (commands.length > 0) this.execute(run, commands);
     this.afterDecisions(run);
     if (this.live && this.metrics) {
-      this.metrics.decisionLatency.observe((performance.now() - received) / 1000);
-      this.metrics.reportLag.observe(Math.max(0, Date.now() - report.sentAtMs) / 1000);
+      const now = performance.now();
+      this.metrics.decisionLatency.observe((now - received) / 1000);
+      // Workers stamp reports with their wall clock (fractions of a millisecond where they have them).
+      this.metrics.reportLag.observe(Math.max(0, performance.timeOrigin + now - report.sentAtMs) / 1000);
     }
   }
 
   private onTrialEvent(run: SweepRun, event: TrialEvent): void {
     if (event.trialId === FINAL_TRIAL_ID && run.final) {
       if (event.attempt !== run.final.attempt) return;
+      if (event.type === 'rate-change') {
+        const change = addAdjustment((run.final.adjustments ??= []), event);
+        if (change) this.broadcast(run, { rateChange: change });
+        return;
+      }
       if (event.type === 'final-done') {
         Object.assign(run.final, { valLoss: event.valLoss, valAccuracy: event.valAccuracy, modelPath: event.modelPath, steps: event.steps });
         run.backends.add(event.backend);
@@ -620,16 +671,33 @@ export class Coordinator {
 
   // ── scheduling ─────────────────────────────────────────────────────────────────────────────
 
-  /** Live: offers each worker's free slots to the sweeps, through the journal. */
-  private requestDispatch(): void {
+  /** Keeps `withFreeSlots` in line after the worker's slots, busy set or stale attempts changed. */
+  private slotsChanged(worker: WorkerEntry): void {
+    const used = worker.busy.size + (this.staleRunning.get(worker.workerId) ?? 0);
+    if (used < worker.slots) this.withFreeSlots.add(worker.workerId);
+    else this.withFreeSlots.delete(worker.workerId);
+  }
+
+  /** Live: offers the workers' free slots to the sweeps, through the journal (one entry for all of them). */
+  private requestDispatch(only?: WorkerEntry): void {
     if (!this.live || this.state === 'DRAINING' || this.state === 'STOPPED') return;
-    for (const worker of this.workers.values()) {
+    const workerIds: string[] = [];
+    const candidates = only ? [only] : [...this.withFreeSlots].map((id) => this.workers.get(id)).filter((w) => w !== undefined);
+    for (const worker of candidates) {
       const used = worker.busy.size + (this.staleRunning.get(worker.workerId) ?? 0);
       if (this.jobRequested.has(worker.workerId) || used >= worker.slots) continue;
-      if (![...this.sweeps.values()].some((run) => this.hasWork(run, worker.workerId))) continue;
+      let work = false;
+      for (const run of this.sweeps.values()) {
+        if (this.hasWork(run, worker.workerId)) {
+          work = true;
+          break;
+        }
+      }
+      if (!work) continue;
       this.jobRequested.add(worker.workerId);
-      this.append('_', 'job', { workerId: worker.workerId });
+      workerIds.push(worker.workerId);
     }
+    for (let i = 0; i < workerIds.length; i += 1000) this.append('_', 'jobs', { workerIds: workerIds.slice(i, i + 1000) });
   }
 
   private hasWork(run: SweepRun, workerId: string): boolean {
@@ -674,15 +742,22 @@ export class Coordinator {
   private runOn(run: SweepRun, worker: WorkerEntry, request: Omit<RunTrialRequest, 'sweepId' | 'spec'> & { trialId: string; attempt: number }): void {
     const key = `${run.id}/${request.trialId}`;
     worker.busy.add(key);
+    this.slotsChanged(worker);
     run.placement.set(request.trialId, worker.workerId);
     if (!this.live) return;
     this.placedAt.set(key, Date.now());
-    const message = { sweepId: run.id, spec: specToProto(run.spec), checkpointEvery: this.durable ? (this.options.checkpointEvery ?? 0) : 0, ...request };
+    const message = { sweepId: run.id, spec: this.specProtoOf(run), checkpointEvery: this.durable ? (this.options.checkpointEvery ?? 0) : 0, ...request };
     unary(this.client(worker), 'runTrial', message, { deadlineMs: this.options.workerCallDeadlineMs ?? 10_000 }).catch((error: grpc.ServiceError) => {
       this.log(`RunTrial ${key} on ${worker.workerId} failed: ${error.message}`);
       this.append(run.id, 'refused', { sweepId: run.id, trialId: request.trialId, workerId: worker.workerId, attempt: request.attempt, code: error.code ?? grpc.status.UNKNOWN, details: error.details ?? error.message });
       if (error.code === grpc.status.UNAVAILABLE) this.append('_', 'worker-lost', { workerId: worker.workerId, reason: `RunTrial failed: ${error.details}` });
     });
+  }
+
+  /** The sweep's spec as RunTrialRequest carries it, converted once per spec (every RunTrial sends it). */
+  private specProtoOf(run: SweepRun): ReturnType<typeof specToProto> {
+    if (run.specProto?.spec !== run.spec) run.specProto = { spec: run.spec, proto: specToProto(run.spec) };
+    return run.specProto.proto;
   }
 
   /** Turns the core's commands into worker calls (the calls only when live). */
@@ -714,22 +789,27 @@ export class Coordinator {
   /** Streams new decisions to watchers and moves the sweep on when its search is over. */
   private afterDecisions(run: SweepRun): void {
     this.streamDecisions(run);
-    if (run.state === 'SEARCHING' && run.scheduler?.isDone()) this.startFinal(run);
+    if (run.state === 'SEARCHING' && run.scheduler?.isDone()) {
+      run.scheduler.releaseCurves();
+      this.startFinal(run);
+    }
   }
 
   private streamDecisions(run: SweepRun): void {
     const scheduler = run.scheduler;
     if (!scheduler) return;
-    for (const decision of scheduler.decisions.slice(run.streamedDecisions)) {
+    const decisions = scheduler.decisions;
+    for (let i = run.streamedDecisions; i < decisions.length; i++) {
+      const decision = decisions[i]!;
       if (this.live && this.metrics) {
         const rung = String(decision.evidence.rung);
         this.metrics.decisions.inc({ kind: decision.kind, reason: decision.reason ?? '', rung });
         const cutoff = decision.evidence.cutoff;
         if ((decision.evidence.rule === 'promotion' || decision.evidence.rule === 'rung') && Number.isFinite(cutoff)) this.metrics.rungCutoff.set({ rung }, cutoff);
       }
-      this.broadcast(run, decision.kind === 'started' ? { trialStarted: trialToProto(scheduler.trial(decision.trialId)!) } : { decision: decisionToProto(decision) });
+      if (run.watchers.size > 0) this.broadcast(run, decision.kind === 'started' ? { trialStarted: trialToProto(scheduler.trial(decision.trialId)!) } : { decision: decisionToProto(decision) });
     }
-    run.streamedDecisions = scheduler.decisions.length;
+    run.streamedDecisions = decisions.length;
   }
 
   private startFinal(run: SweepRun): void {
@@ -739,8 +819,13 @@ export class Coordinator {
       return;
     }
     run.state = 'FINAL_TRAINING';
-    run.final = { lrMin: range.min, lrMax: range.max, epochs: run.spec.final.epochs, steps: 0, totalSteps: 0, started: false, attempt: 0 };
-    this.log(`sweep ${run.id}: search done, best lr ${best.learningRate}, final training over [${range.min}, ${range.max}]`);
+    // Sweeping the spread or one group, the swept value is not a rate every group shares: the
+    // final training takes the best value's group rates as its peak (the schedule warms up to them
+    // from 1/25), rather than the top of the range, which would be the smallest spread.
+    const sweepsRates = (run.spec.layerGroups?.sweep ?? 'base') === 'base';
+    const [lrMin, lrMax] = sweepsRates ? [range.min, range.max] : [best.learningRate, best.learningRate];
+    run.final = { lrMin, lrMax, epochs: run.spec.final.epochs, steps: 0, totalSteps: 0, started: false, attempt: 0 };
+    this.log(`sweep ${run.id}: search done, best lr ${best.learningRate}, final training over [${lrMin}, ${lrMax}]`);
   }
 
   private startSearchFromRangeTest(run: SweepRun): void {
@@ -810,7 +895,10 @@ export class Coordinator {
   private applyCancel(sweepId: string): void {
     const run = this.sweeps.get(sweepId);
     if (!run || run.state === 'COMPLETED' || run.state === 'FAILED' || run.state === 'CANCELLED') return;
-    if (run.scheduler) this.execute(run, run.scheduler.cancel());
+    if (run.scheduler) {
+      this.execute(run, run.scheduler.cancel());
+      run.scheduler.releaseCurves();
+    }
     for (const [trialId, workerId] of run.placement) {
       if (trialId === FINAL_TRIAL_ID || trialId.startsWith('rt')) this.execute(run, [{ type: 'stop', trialId, workerId }]);
     }
@@ -884,6 +972,7 @@ export class Coordinator {
               ...(run.final.valAccuracy !== undefined ? { valAccuracy: run.final.valAccuracy } : {}),
               modelPath: run.final.modelPath ?? '',
               workerId: run.final.workerId ?? '',
+              adjustments: adjustmentsOf(run.final.adjustments, run.final.attempt),
             },
           }
         : {}),

@@ -45,8 +45,9 @@ export function createCoordinatorMetrics(registry: Registry, gauges: Coordinator
     decisions: new Counter({ name: 'lrsweep_decisions_total', help: 'Scheduler decisions, by kind, prune reason and rung', labelNames: ['kind', 'reason', 'rung'] as const, registers }),
     rungCutoff: new Gauge({ name: 'lrsweep_rung_cutoff_val_loss', help: 'Validation loss a trial had to beat at each rung, at the last promotion or rung decision', labelNames: ['rung'] as const, registers }),
     lossReports: new Counter({ name: 'lrsweep_loss_reports_received_total', help: 'Loss reports applied (replays excluded)', registers }),
-    reportLag: new Histogram({ name: 'lrsweep_report_lag_seconds', help: 'From a worker publishing a loss report to the coordinator applying it', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers }),
-    decisionLatency: new Histogram({ name: 'lrsweep_decision_latency_seconds', help: 'From receiving a loss report to its decision being made', buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5], registers }),
+    // Fine buckets around the targets (decided within 50 ms of publishing, thousands of reports a second).
+    reportLag: new Histogram({ name: 'lrsweep_report_lag_seconds', help: 'From a worker publishing a loss report to the coordinator applying it', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.1, 0.25, 0.5, 1, 5, 30], registers }),
+    decisionLatency: new Histogram({ name: 'lrsweep_decision_latency_seconds', help: 'From receiving a loss report to its decision being made', buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5], registers }),
   };
 }
 

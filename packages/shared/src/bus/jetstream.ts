@@ -52,15 +52,59 @@ export async function checkpointStore(js: JetStreamClient): Promise<ObjectStore>
   return js.views.os(CHECKPOINT_BUCKET, { storage: StorageType.File });
 }
 
+interface OutboxMessage {
+  subject: string;
+  data: Uint8Array;
+  msgID: string;
+}
+
+/** The messages of one order key (one trial) not yet acknowledged, oldest first. */
+interface OutboxLane {
+  key: string;
+  messages: OutboxMessage[];
+  /** Index of the oldest unacknowledged message. */
+  head: number;
+  /** Its head is in flight, or waiting out a failure. */
+  busy: boolean;
+  backoffMs: number;
+}
+
+export interface OutboxOptions {
+  /** Publishes awaiting their acknowledgement at once, over all order keys. Default 64. */
+  maxInFlight?: number;
+}
+
+/**
+ * The order key of a subject: one per trial for lrsweep.loss.<sweep>.<trial> and
+ * lrsweep.trial.<sweep>.<trial> alike (a trial's reports and events stay in order with each other),
+ * else the subject itself.
+ */
+export function orderKeyOf(subject: string): string {
+  const parts = subject.split('.');
+  return parts.length === 4 && (parts[1] === 'loss' || parts[1] === 'trial') ? `${parts[2]}.${parts[3]}` : subject;
+}
+
 /**
  * Ordered, at-least-once publishing that rides out NATS outages: messages wait in memory until the
  * server acknowledges them (JetStream, with a message id so a re-send is not stored twice) or, on a
  * server without JetStream, until the connection takes them.
+ *
+ * Pipelined: publishes of different trials are in flight together (up to `maxInFlight`), so the
+ * rate is not one message per round trip. Within a trial (an order key) one message is in flight
+ * at a time and the next goes only once it is acknowledged: a message that fails is re-sent before
+ * anything after it, so the stream holds each trial's messages in the order they were pushed, even
+ * when a connection drops with publishes in flight (those written before the drop are lost, those
+ * buffered after it would otherwise be stored first).
  */
 export class Outbox {
-  private readonly queue: { subject: string; data: Uint8Array; msgID: string }[] = [];
-  private pumping: Promise<void> | undefined;
+  private readonly lanes = new Map<string, OutboxLane>();
+  /** Lanes with a head ready to go, waiting for room in flight, oldest first. */
+  private readonly ready: OutboxLane[] = [];
+  private readyHead = 0;
+  private inFlight = 0;
+  private count = 0;
   private closed = false;
+  private readonly maxInFlight: number;
   /** Messages sent, and send attempts that failed and were retried. */
   readonly stats = { sent: 0, retries: 0 };
 
@@ -68,44 +112,95 @@ export class Outbox {
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient | null,
     private readonly onError: (error: Error) => void = () => undefined,
-  ) {}
+    options: OutboxOptions = {},
+  ) {
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 64);
+  }
 
+  /** Messages pushed and not yet acknowledged (waiting or in flight). */
   get pending(): number {
-    return this.queue.length;
+    return this.count;
   }
 
-  push(subject: string, data: Uint8Array, msgID: string): void {
+  /** Queues a message; `orderKey` (default: the trial of the subject) says what it stays in order with. */
+  push(subject: string, data: Uint8Array, msgID: string, orderKey: string = orderKeyOf(subject)): void {
     if (this.closed) return;
-    this.queue.push({ subject, data, msgID });
-    this.pumping ??= this.pump().finally(() => (this.pumping = undefined));
+    let lane = this.lanes.get(orderKey);
+    if (!lane) {
+      lane = { key: orderKey, messages: [], head: 0, busy: false, backoffMs: 100 };
+      this.lanes.set(orderKey, lane);
+    }
+    lane.messages.push({ subject, data, msgID });
+    this.count += 1;
+    if (!lane.busy) {
+      lane.busy = true;
+      this.ready.push(lane);
+      this.pump();
+    }
   }
 
-  private async pump(): Promise<void> {
-    let backoff = 100;
-    while (this.queue.length > 0 && !this.closed) {
-      const next = this.queue[0]!;
-      try {
-        if (this.js) await this.js.publish(next.subject, next.data, { msgID: next.msgID, timeout: 5000 });
-        else this.nc.publish(next.subject, next.data);
-        this.queue.shift();
+  /** Sends the heads of ready lanes while there is room in flight. */
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.readyHead < this.ready.length && !this.closed) {
+      const lane = this.ready[this.readyHead]!;
+      this.readyHead += 1;
+      this.send(lane);
+    }
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      this.ready.splice(0, this.readyHead);
+      this.readyHead = 0;
+    }
+  }
+
+  private send(lane: OutboxLane): void {
+    const message = lane.messages[lane.head]!;
+    this.inFlight += 1;
+    let sent: Promise<unknown>;
+    try {
+      sent = this.js ? this.js.publish(message.subject, message.data, { msgID: message.msgID, timeout: 5000 }) : Promise.resolve(this.nc.publish(message.subject, message.data));
+    } catch (error) {
+      sent = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    sent.then(
+      () => {
+        this.inFlight -= 1;
         this.stats.sent += 1;
-        backoff = 100;
-      } catch (error) {
+        this.count -= 1;
+        lane.head += 1;
+        lane.backoffMs = 100;
+        if (lane.head === lane.messages.length) {
+          this.lanes.delete(lane.key);
+        } else {
+          if (lane.head > 64 && lane.head * 2 > lane.messages.length) {
+            lane.messages.splice(0, lane.head);
+            lane.head = 0;
+          }
+          this.ready.push(lane);
+        }
+        this.pump();
+      },
+      (error: unknown) => {
+        this.inFlight -= 1;
         this.stats.retries += 1;
         this.onError(error as Error);
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(5000, backoff * 2);
-      }
-    }
+        // This lane waits (nothing after its head goes first); the others carry on.
+        const delay = lane.backoffMs;
+        lane.backoffMs = Math.min(5000, lane.backoffMs * 2);
+        setTimeout(() => {
+          if (this.closed) return;
+          this.ready.push(lane);
+          this.pump();
+        }, delay);
+        this.pump();
+      },
+    );
   }
 
   /** Waits until everything queued is sent (or `timeoutMs` passes). */
   async flush(timeoutMs = 10_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (this.queue.length > 0 && Date.now() < deadline) {
-      await (this.pumping ?? new Promise((r) => setTimeout(r, 20)));
-    }
-    return this.queue.length === 0;
+    while (this.count > 0 && !this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    return this.count === 0;
   }
 
   close(): void {

@@ -39,6 +39,15 @@ export const LossReport = z.object({
 });
 export type LossReport = z.output<typeof LossReport>;
 
+/**
+ * When the executor ran the attempt an end event closes (clock of the worker's machine): it got the
+ * job at startedAtMs, was ready to train (data, model, resumed state) setupMs later, and sent the
+ * event busyMs after it got the job. Optional: for slot-utilisation benchmarks and metrics only.
+ */
+export const AttemptTiming = z.object({ startedAtMs: z.number(), setupMs: z.number().nonnegative(), busyMs: z.number().nonnegative() });
+export type AttemptTiming = z.output<typeof AttemptTiming>;
+const EndTiming = { timing: AttemptTiming.optional() };
+
 export const TrialEvent = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('budget-reached'),
@@ -51,6 +60,7 @@ export const TrialEvent = z.discriminatedUnion('type', [
     valAccuracy: FiniteOrNot,
     /** True when the paused state was also saved to the shared checkpoint store. */
     checkpointed: z.boolean().default(false),
+    ...EndTiming,
   }),
   z.object({
     type: z.literal('checkpointed'),
@@ -69,8 +79,9 @@ export const TrialEvent = z.discriminatedUnion('type', [
     step: z.number().int().nonnegative(),
     /** 'stopped' when asked, 'non-finite' when the loss turned NaN or infinite. */
     outcome: z.enum(['stopped', 'non-finite']),
+    ...EndTiming,
   }),
-  z.object({ type: z.literal('failed'), sweepId: Id, trialId: Id, workerId: Id, attempt: Attempt, error: z.string() }),
+  z.object({ type: z.literal('failed'), sweepId: Id, trialId: Id, workerId: Id, attempt: Attempt, error: z.string(), ...EndTiming }),
   z.object({
     type: z.literal('final-done'),
     sweepId: Id,
@@ -82,6 +93,7 @@ export const TrialEvent = z.discriminatedUnion('type', [
     valAccuracy: FiniteOrNot,
     modelPath: z.string(),
     backend: z.string(),
+    ...EndTiming,
   }),
   z.object({
     type: z.literal('range-test-done'),
@@ -91,6 +103,27 @@ export const TrialEvent = z.discriminatedUnion('type', [
     attempt: Attempt,
     /** The SeedResult as JSON (non-finite losses encoded as strings). */
     result: z.unknown(),
+    ...EndTiming,
+  }),
+  z.object({
+    /** Final training: the rate changed (divergence guard, plateau, warm restart); not an end of the trial. */
+    type: z.literal('rate-change'),
+    sweepId: Id,
+    trialId: Id,
+    workerId: Id,
+    attempt: Attempt,
+    step: z.number().int().nonnegative(),
+    /** How many rate changes of this attempt came before (orders them; a replay keeps the ids apart). */
+    index: z.number().int().nonnegative(),
+    cause: z.enum(['non-finite', 'divergence', 'plateau', 'warm-restart']),
+    fromMultiplier: FiniteOrNot,
+    toMultiplier: FiniteOrNot,
+    rolledBackTo: z.number().int().nonnegative().optional(),
+    learningRate: FiniteOrNot,
+    value: FiniteOrNot,
+    threshold: FiniteOrNot,
+    epoch: z.number().int().nonnegative().optional(),
+    reason: z.string().max(2000),
   }),
 ]);
 export type TrialEvent = z.output<typeof TrialEvent>;

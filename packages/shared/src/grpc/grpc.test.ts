@@ -109,7 +109,7 @@ describe('gRPC server and client helpers', () => {
       },
       SubmitSweep: (call, callback) => {
         try {
-          specFromProto(call.request.spec ?? { name: '', model: null, dataset: null, optimizer: null, grid: null, search: null, pruning: null, final: null, rangeTest: null });
+          specFromProto(call.request.spec ?? { name: '', model: null, dataset: null, optimizer: null, grid: null, search: null, pruning: null, final: null, rangeTest: null, layerGroups: null });
           callback(null, { sweepId: 'accepted' });
         } catch (error) {
           if (error instanceof ProtoSpecError) callback(invalidArgument('invalid sweep spec', error.violations));

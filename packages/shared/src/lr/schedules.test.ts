@@ -227,4 +227,12 @@ describe('scheduleForRange', () => {
     expect(s(0)).toBe(hi);
     expect(s(99)).toBeCloseTo(lo, 15);
   });
+
+  it('a range of one rate still warms up and anneals, from maxRate/25 (fastai div)', () => {
+    const s = scheduleForRange('one-cycle', hi, hi, total);
+    expectRel(s(0), hi / 25, 1e-12);
+    expect(s(25)).toBe(hi);
+    expectRel(scheduleForRange('cosine', hi, hi, total)(99), hi / 25, 1e-12);
+    expect(scheduleForRange('constant', hi, hi, total)(50)).toBe(hi);
+  });
 });

@@ -3,6 +3,8 @@
  * applied to that step's update. They take no clock and hold no state, so a resumed trial gets the
  * same rate at the same step.
  */
+import { cycleOf } from './adaptive.js';
+
 export type Schedule = (step: number) => number;
 
 export function constant(rate: number): Schedule {
@@ -81,22 +83,49 @@ export function cosine(maxRate: number, minRate: number, totalSteps: number): Sc
   return (step) => cosineInterpolate(maxRate, minRate, step / last);
 }
 
-export type ScheduleKind = 'constant' | 'one-cycle' | 'triangular' | 'cosine';
+/**
+ * SGDR (Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts"): cosine
+ * annealing from maxRate to minRate within each cycle, restarting at maxRate. The first cycle is
+ * `firstCycle` steps, each next one `cycleMult` times longer (see restartCycles). Within a cycle of
+ * L steps the first step gets maxRate and the last minRate, as `cosine` does over the whole run.
+ */
+export function cosineRestarts(maxRate: number, minRate: number, firstCycle: number, cycleMult: number): Schedule {
+  if (!(Number.isInteger(firstCycle) && firstCycle >= 1)) throw new RangeError('cosineRestarts needs a first cycle of ≥ 1 whole steps');
+  if (!(cycleMult >= 1)) throw new RangeError('cosineRestarts needs cycleMult ≥ 1');
+  return (step) => {
+    const cycle = cycleOf(Math.max(0, step), firstCycle, cycleMult);
+    return cosineInterpolate(maxRate, minRate, (step - cycle.start) / Math.max(1, cycle.length - 1));
+  };
+}
+
+export type ScheduleKind = 'constant' | 'one-cycle' | 'triangular' | 'cosine' | 'cosine-restarts';
+
+/** Cycles of `cosine-restarts`: the first one's length in steps, and the growth of each next one. */
+export interface RestartCycles {
+  firstCycle: number;
+  cycleMult: number;
+}
 
 /**
  * The final-training schedule for a surviving range [minRate, maxRate]:
  * constant at maxRate's geometric midpoint with minRate (the safe middle of the range),
- * one-cycle warming from minRate to maxRate, triangular cycles of two per run, cosine from max to min.
+ * one-cycle warming from minRate to maxRate, triangular cycles of two per run, cosine from max to min,
+ * cosine-restarts (SGDR) from max to min in each of the given cycles.
  */
-export function scheduleForRange(kind: ScheduleKind, minRate: number, maxRate: number, totalSteps: number): Schedule {
+export function scheduleForRange(kind: ScheduleKind, rangeMin: number, maxRate: number, totalSteps: number, restarts?: RestartCycles): Schedule {
+  // A range of one rate (a single survivor) still warms up and anneals: from max/25, fastai's div.
+  const minRate = rangeMin < maxRate ? rangeMin : maxRate / 25;
   switch (kind) {
     case 'constant':
-      return constant(Math.sqrt(minRate * maxRate));
+      return constant(Math.sqrt(rangeMin * maxRate));
     case 'one-cycle':
       return oneCycle({ maxRate, minRate, totalSteps });
     case 'triangular':
       return triangular(minRate, maxRate, Math.max(1, Math.floor(totalSteps / 4)));
     case 'cosine':
       return cosine(maxRate, minRate, totalSteps);
+    case 'cosine-restarts':
+      // Without cycles given: restarts every third of the run (cycles of equal length).
+      return cosineRestarts(maxRate, minRate, restarts?.firstCycle ?? Math.max(1, Math.ceil(totalSteps / 3)), restarts?.cycleMult ?? 1);
   }
 }

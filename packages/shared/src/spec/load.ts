@@ -67,7 +67,10 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
     search: ['strategy', 'minSteps', 'maxSteps', 'reductionFactor', 'reportEvery'],
     pruning: ['divergenceFactor', 'stagnation'],
     'pruning.stagnation': ['windowSteps', 'minRelImprovement'],
-    final: ['epochs', 'schedule'],
+    final: ['epochs', 'schedule', 'warmRestarts', 'divergenceGuard', 'reduceOnPlateau'],
+    'final.warmRestarts': ['cycleEpochs', 'cycleSteps', 'cycleMult'],
+    'final.divergenceGuard': ['enabled', 'divergenceFactor', 'factor', 'maxRetries', 'checkpointEvery'],
+    'final.reduceOnPlateau': ['monitor', 'patience', 'factor', 'minDelta', 'cooldown', 'minRate', 'everySteps'],
     rangeTest: ['min', 'max', 'steps', 'seeds', 'beta', 'divergenceFactor'],
   };
   return table[path.map(String).join('.')] ?? [];
@@ -146,7 +149,8 @@ export function loadSpecFile(path: string): SweepSpec {
 
 export function resolveSpecPaths(spec: SweepSpec, baseDir: string): SweepSpec {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  const model = 'topology' in spec.model ? { topology: abs(spec.model.topology) } : spec.model;
+  let model = 'topology' in spec.model ? { ...spec.model, topology: abs(spec.model.topology) } : spec.model;
+  if (model.pretrained) model = { ...model, pretrained: { ...model.pretrained, path: abs(model.pretrained.path) } };
   const dataset = 'csv' in spec.dataset ? { ...spec.dataset, csv: { ...spec.dataset.csv, path: abs(spec.dataset.csv.path) } } : spec.dataset;
   return { ...spec, model, dataset };
 }

@@ -6,6 +6,7 @@ import { ProtoSpecError, SpecError, type FieldViolation } from '../errors.js';
 import type { DatasetSpec__Output as DatasetMessage } from '../gen/lrsweep/v1/DatasetSpec.js';
 import type { ModelSpec__Output as ModelMessage } from '../gen/lrsweep/v1/ModelSpec.js';
 import type { OptimizerSpec__Output as OptimizerMessage } from '../gen/lrsweep/v1/OptimizerSpec.js';
+import type { PlateauMonitor__Output } from '../gen/lrsweep/v1/PlateauMonitor.js';
 import type { ScheduleKind__Output } from '../gen/lrsweep/v1/ScheduleKind.js';
 import type { SearchStrategy__Output } from '../gen/lrsweep/v1/SearchStrategy.js';
 import type { SweepSpec as SweepSpecInputMessage, SweepSpec__Output as SweepSpecOutputMessage } from '../gen/lrsweep/v1/SweepSpec.js';
@@ -49,11 +50,15 @@ const SCHEDULE_TO_PROTO = {
   'one-cycle': 'SCHEDULE_KIND_ONE_CYCLE',
   triangular: 'SCHEDULE_KIND_TRIANGULAR',
   cosine: 'SCHEDULE_KIND_COSINE',
+  'cosine-restarts': 'SCHEDULE_KIND_COSINE_RESTARTS',
 } as const satisfies Record<ScheduleKindName, ScheduleKind__Output>;
+
+const PLATEAU_MONITOR_TO_PROTO = { val_loss: 'PLATEAU_MONITOR_VAL_LOSS' } as const satisfies Record<NonNullable<SweepSpec['final']['reduceOnPlateau']>['monitor'], PlateauMonitor__Output>;
+const PLATEAU_MONITOR_VALUES = ['PLATEAU_MONITOR_UNSPECIFIED', 'PLATEAU_MONITOR_VAL_LOSS'] as const;
 
 /** Proto enum values in number order (index = enum number), for messages built with numbers. */
 const STRATEGY_VALUES = ['SEARCH_STRATEGY_UNSPECIFIED', 'SEARCH_STRATEGY_ASHA', 'SEARCH_STRATEGY_SH', 'SEARCH_STRATEGY_GRID', 'SEARCH_STRATEGY_AUTO'] as const;
-const SCHEDULE_VALUES = ['SCHEDULE_KIND_UNSPECIFIED', 'SCHEDULE_KIND_CONSTANT', 'SCHEDULE_KIND_ONE_CYCLE', 'SCHEDULE_KIND_TRIANGULAR', 'SCHEDULE_KIND_COSINE'] as const;
+const SCHEDULE_VALUES = ['SCHEDULE_KIND_UNSPECIFIED', 'SCHEDULE_KIND_CONSTANT', 'SCHEDULE_KIND_ONE_CYCLE', 'SCHEDULE_KIND_TRIANGULAR', 'SCHEDULE_KIND_COSINE', 'SCHEDULE_KIND_COSINE_RESTARTS'] as const;
 
 // ---------------------------------------------------------------------------------------------
 // YAML-shaped spec → proto message
@@ -79,7 +84,7 @@ export function specToProto(spec: SweepSpec): SweepSpecMessage {
       divergenceFactor: spec.pruning.divergenceFactor,
       stagnation: { windowSteps: spec.pruning.stagnation.windowSteps, minRelImprovement: spec.pruning.stagnation.minRelImprovement },
     },
-    final: { epochs: spec.final.epochs, schedule: SCHEDULE_TO_PROTO[spec.final.schedule] },
+    final: finalToProto(spec.final),
     rangeTest: defined({
       min: spec.rangeTest.min,
       max: spec.rangeTest.max,
@@ -88,7 +93,109 @@ export function specToProto(spec: SweepSpec): SweepSpecMessage {
       beta: spec.rangeTest.beta,
       divergenceFactor: spec.rangeTest.divergenceFactor,
     }),
+    ...(spec.layerGroups ? { layerGroups: layerGroupsToProto(spec.layerGroups) } : {}),
   };
+}
+
+function layerGroupsToProto(lg: NonNullable<SweepSpec['layerGroups']>): NonNullable<SweepSpecMessage['layerGroups']> {
+  return {
+    groups: (lg.groups ?? []).map((g) => ({ name: g.name, layers: [...(g.layers ?? [])], indices: [...(g.indices ?? [])], frozen: g.frozen })),
+    ...(lg.spread !== undefined ? { spread: lg.spread } : {}),
+    multipliers: [...(lg.multipliers ?? [])],
+    sweep: lg.sweep === 'base' ? 'LAYER_GROUP_SWEEP_BASE' : lg.sweep === 'spread' ? 'LAYER_GROUP_SWEEP_SPREAD' : 'LAYER_GROUP_SWEEP_GROUP',
+    group: typeof lg.sweep === 'object' ? lg.sweep.group : '',
+    ...(lg.base !== undefined ? { base: lg.base } : {}),
+  };
+}
+
+const LAYER_GROUP_SWEEP_VALUES = ['LAYER_GROUP_SWEEP_UNSPECIFIED', 'LAYER_GROUP_SWEEP_BASE', 'LAYER_GROUP_SWEEP_SPREAD', 'LAYER_GROUP_SWEEP_GROUP'] as const;
+
+function layerGroupsFromProto(message: NonNullable<SweepSpecMessageOutput['layerGroups']>, ctx: Context): unknown {
+  const raw = message.sweep as string | number | null | undefined;
+  const sweepName = typeof raw === 'number' ? LAYER_GROUP_SWEEP_VALUES[raw] : raw;
+  let sweep: unknown;
+  if (sweepName === 'LAYER_GROUP_SWEEP_GROUP') {
+    sweep = { group: message.group ?? '' };
+  } else if (sweepName === 'LAYER_GROUP_SWEEP_SPREAD') sweep = 'spread';
+  else if (sweepName === 'LAYER_GROUP_SWEEP_BASE') sweep = 'base';
+  else if (sweepName !== undefined && sweepName !== null && sweepName !== 'LAYER_GROUP_SWEEP_UNSPECIFIED') {
+    report(ctx, 'spec.layer_groups.sweep', `unknown value ${JSON.stringify(raw)} (fix: use one of ${LAYER_GROUP_SWEEP_VALUES.slice(1).join(', ')})`);
+  }
+  if (sweep !== undefined && typeof sweep !== 'object' && nonEmpty(message.group)) {
+    report(ctx, 'spec.layer_groups.group', 'is set but sweep is not LAYER_GROUP_SWEEP_GROUP (fix: set sweep to LAYER_GROUP_SWEEP_GROUP, or clear group)');
+  }
+  const groups = message.groups ?? [];
+  const multipliers = message.multipliers ?? [];
+  return defined({
+    groups: groups.length > 0
+      ? groups.map((g) =>
+          defined({
+            name: g.name,
+            layers: (g.layers ?? []).length > 0 ? [...g.layers] : undefined,
+            indices: (g.indices ?? []).length > 0 ? [...g.indices] : undefined,
+            frozen: g.frozen ?? undefined,
+          }),
+        )
+      : undefined,
+    spread: message.spread ?? undefined,
+    multipliers: multipliers.length > 0 ? [...multipliers] : undefined,
+    sweep,
+    base: message.base ?? undefined,
+  });
+}
+
+function finalToProto(final: SweepSpec['final']): NonNullable<SweepSpecMessage['final']> {
+  const { warmRestarts: w, divergenceGuard: g, reduceOnPlateau: p } = final;
+  return {
+    epochs: final.epochs,
+    schedule: SCHEDULE_TO_PROTO[final.schedule],
+    ...(w ? { warmRestarts: defined({ cycleEpochs: w.cycleEpochs, cycleSteps: w.cycleSteps, cycleMult: w.cycleMult }) } : {}),
+    divergenceGuard: defined({ enabled: g.enabled, divergenceFactor: g.divergenceFactor, factor: g.factor, maxRetries: g.maxRetries, checkpointEvery: g.checkpointEvery }),
+    ...(p
+      ? {
+          reduceOnPlateau: defined({
+            monitor: PLATEAU_MONITOR_TO_PROTO[p.monitor],
+            patience: p.patience,
+            factor: p.factor,
+            minDelta: p.minDelta,
+            cooldown: p.cooldown,
+            minRate: p.minRate,
+            everySteps: p.everySteps,
+          }),
+        }
+      : {}),
+  };
+}
+
+function finalFromProto(final: NonNullable<SweepSpecMessageOutput['final']>, ctx: Context): unknown {
+  const w = final.warmRestarts;
+  const g = final.divergenceGuard;
+  const p = final.reduceOnPlateau;
+  return defined({
+    epochs: final.epochs ?? undefined,
+    schedule: enumFromProto(final.schedule, SCHEDULE_TO_PROTO, SCHEDULE_VALUES, 'spec.final.schedule', ctx),
+    warmRestarts: w ? defined({ cycleEpochs: w.cycleEpochs ?? undefined, cycleSteps: w.cycleSteps ?? undefined, cycleMult: w.cycleMult ?? undefined }) : undefined,
+    divergenceGuard: g
+      ? defined({
+          enabled: g.enabled ?? undefined,
+          divergenceFactor: g.divergenceFactor ?? undefined,
+          factor: g.factor ?? undefined,
+          maxRetries: g.maxRetries ?? undefined,
+          checkpointEvery: g.checkpointEvery ?? undefined,
+        })
+      : undefined,
+    reduceOnPlateau: p
+      ? defined({
+          monitor: enumFromProto(p.monitor, PLATEAU_MONITOR_TO_PROTO, PLATEAU_MONITOR_VALUES, 'spec.final.reduce_on_plateau.monitor', ctx),
+          patience: p.patience ?? undefined,
+          factor: p.factor ?? undefined,
+          minDelta: p.minDelta ?? undefined,
+          cooldown: p.cooldown ?? undefined,
+          minRate: p.minRate ?? undefined,
+          everySteps: p.everySteps ?? undefined,
+        })
+      : undefined,
+  });
 }
 
 function modelToProto(model: SweepSpec['model']): NonNullable<SweepSpecMessage['model']> {
@@ -103,16 +210,25 @@ function modelToProto(model: SweepSpec['model']): NonNullable<SweepSpecMessage['
         { cause },
       );
     }
-    return { topologyJson };
+    return { topologyJson, ...pretrainedToProto(model.pretrained) };
   }
-  if (model.builtin === 'mlp') return { mlp: { hidden: [...model.hidden], activation: model.activation } };
-  return { cnn: { filters: [...model.filters], kernelSize: model.kernelSize, dense: [...model.dense] } };
+  if (model.builtin === 'mlp') return { mlp: { hidden: [...model.hidden], activation: model.activation }, ...pretrainedToProto(model.pretrained) };
+  return { cnn: { filters: [...model.filters], kernelSize: model.kernelSize, dense: [...model.dense] }, ...pretrainedToProto(model.pretrained) };
+}
+
+function pretrainedToProto(pretrained: { path: string; reinitialize: string[] } | undefined): { pretrained?: { path: string; reinitialize: string[] } } {
+  return pretrained ? { pretrained: { path: pretrained.path, reinitialize: [...pretrained.reinitialize] } } : {};
+}
+
+function pretrainedFromProto(model: ModelMessage): unknown {
+  if (!model.pretrained) return undefined;
+  return defined({ path: model.pretrained.path ?? '', reinitialize: (model.pretrained.reinitialize ?? []).length > 0 ? [...model.pretrained.reinitialize] : undefined });
 }
 
 function datasetToProto(dataset: SweepSpec['dataset']): NonNullable<SweepSpecMessage['dataset']> {
   const split = { validationFraction: dataset.validationFraction, sampleFraction: dataset.sampleFraction };
   if ('csv' in dataset) return { csv: { path: dataset.csv.path, label: dataset.csv.label, standardize: dataset.csv.standardize }, ...split };
-  if (dataset.builtin === 'mnist') return { mnist: {}, ...split };
+  if (dataset.builtin === 'mnist') return { mnist: { digits: [...(dataset.digits ?? [])], ...(dataset.trainLimit !== undefined ? { trainLimit: dataset.trainLimit } : {}) }, ...split };
   return { spirals: { classes: dataset.classes, pointsPerClass: dataset.pointsPerClass, noise: dataset.noise }, ...split };
 }
 
@@ -189,12 +305,7 @@ export function specFromProto(message: SweepSpecMessageOutput): SweepSpec {
             : undefined,
         })
       : undefined,
-    final: message.final
-      ? defined({
-          epochs: message.final.epochs ?? undefined,
-          schedule: enumFromProto(message.final.schedule, SCHEDULE_TO_PROTO, SCHEDULE_VALUES, 'spec.final.schedule', ctx),
-        })
-      : undefined,
+    final: message.final ? finalFromProto(message.final, ctx) : undefined,
     rangeTest: message.rangeTest
       ? defined({
           min: message.rangeTest.min ?? undefined,
@@ -205,6 +316,7 @@ export function specFromProto(message: SweepSpecMessageOutput): SweepSpec {
           divergenceFactor: message.rangeTest.divergenceFactor ?? undefined,
         })
       : undefined,
+    layerGroups: message.layerGroups ? layerGroupsFromProto(message.layerGroups, ctx) : undefined,
   });
 
   let parsed: SweepSpec | undefined;
@@ -224,7 +336,7 @@ export function specFromProto(message: SweepSpecMessageOutput): SweepSpec {
   if (ctx.violations.length > 0 || parsed === undefined) throw new ProtoSpecError(ctx.violations, specError ? { cause: specError } : undefined);
   if (ctx.pendingTopology !== undefined && 'topology' in parsed.model) {
     // A refused request never leaves a file behind.
-    return { ...parsed, model: { topology: writeTopologyFile(ctx.pendingTopology) } };
+    return { ...parsed, model: { ...parsed.model, topology: writeTopologyFile(ctx.pendingTopology) } };
   }
   return parsed;
 }
@@ -234,7 +346,7 @@ function modelFromProto(model: ModelMessage | null | undefined, ctx: Context): u
   const kind = model ? (model.kind ?? (model.mlp ? 'mlp' : model.cnn ? 'cnn' : model.topologyJson !== undefined ? 'topologyJson' : undefined)) : undefined;
   if (kind === 'mlp' && model?.mlp) {
     branches.model = 'mlp';
-    return defined({ builtin: 'mlp', hidden: [...(model.mlp.hidden ?? [])], activation: nonEmpty(model.mlp.activation) });
+    return defined({ builtin: 'mlp', hidden: [...(model.mlp.hidden ?? [])], activation: nonEmpty(model.mlp.activation), pretrained: pretrainedFromProto(model) });
   }
   if (kind === 'cnn' && model?.cnn) {
     branches.model = 'cnn';
@@ -244,6 +356,7 @@ function modelFromProto(model: ModelMessage | null | undefined, ctx: Context): u
       filters: filters.length > 0 ? [...filters] : undefined,
       kernelSize: model.cnn.kernelSize ?? undefined,
       dense: [...(model.cnn.dense ?? [])],
+      pretrained: pretrainedFromProto(model),
     });
   }
   if (kind === 'topologyJson' && model?.topologyJson !== undefined) {
@@ -256,7 +369,7 @@ function modelFromProto(model: ModelMessage | null | undefined, ctx: Context): u
     }
     // Written to disk only once the whole spec is valid (see specFromProto).
     ctx.pendingTopology = json;
-    return { topology: PENDING_TOPOLOGY };
+    return defined({ topology: PENDING_TOPOLOGY, pretrained: pretrainedFromProto(model) });
   }
   report(ctx, 'spec.model', 'is required (fix: set exactly one of spec.model.mlp, spec.model.cnn, spec.model.topology_json)');
   return undefined;
@@ -272,7 +385,8 @@ function datasetFromProto(dataset: DatasetMessage | null | undefined, ctx: Conte
   const source = dataset.source ?? (dataset.mnist ? 'mnist' : dataset.spirals ? 'spirals' : dataset.csv ? 'csv' : undefined);
   if (source === 'mnist' && dataset.mnist) {
     branches.dataset = 'mnist';
-    return defined({ builtin: 'mnist', ...split });
+    const digits = dataset.mnist.digits ?? [];
+    return defined({ builtin: 'mnist', digits: digits.length > 0 ? [...digits] : undefined, trainLimit: dataset.mnist.trainLimit ?? undefined, ...split });
   }
   if (source === 'spirals' && dataset.spirals) {
     branches.dataset = 'spirals';
@@ -414,6 +528,7 @@ function protoFieldPath(yamlPath: string, branches: Branches): string {
     case 'model':
       if (next === undefined) return 'spec.model';
       if (next === 'topology') return 'spec.model.topology_json';
+      if (next === 'pretrained') return joinPath(['model', next, ...rest]);
       if (next === 'builtin') return branches.model ? `spec.model.${branches.model}` : 'spec.model';
       return joinPath(['model', ...(branches.model ? [branches.model] : []), next, ...rest]);
     case 'dataset':

@@ -26,13 +26,22 @@ const fraction = (min: number, max: number) =>
     .lte(max, { error: `must be at most ${max}` });
 
 import { builtinDatasetShape, builtinParameterCount, MAX_PARAMETERS } from './limits.js';
+import { builtinWeightedLayerNames, checkLayerGroups } from './layer-groups.js';
 
 export const MAX_LAYER_UNITS = 4096;
+
+/** Start from trained weights (fine-tuning): a model.json + weights.bin as lrsweep saves them. */
+const pretrained = z.strictObject({
+  path: z.string().min(1, { error: 'must be the path of a model.json saved by lrsweep (with its weights.bin beside it)' }),
+  /** Layers (glob patterns over layer names) that keep their fresh seeded initialisation, e.g. a new head. */
+  reinitialize: z.array(z.string().min(1).max(128)).max(64).default([]),
+});
 
 const mlpModel = z.strictObject({
   builtin: z.literal('mlp'),
   hidden: z.array(intIn(1, MAX_LAYER_UNITS), { error: 'must be a list of layer widths, e.g. [128]' }).max(8).default([128]),
   activation: z.enum(['relu', 'tanh', 'elu', 'sigmoid']).default('relu'),
+  pretrained: pretrained.optional(),
 });
 
 const cnnModel = z.strictObject({
@@ -40,10 +49,12 @@ const cnnModel = z.strictObject({
   filters: z.array(intIn(1, 256)).min(1).max(4).default([8, 16]),
   kernelSize: intIn(1, 7).default(3),
   dense: z.array(intIn(1, MAX_LAYER_UNITS)).max(4).default([]),
+  pretrained: pretrained.optional(),
 });
 
 const topologyModel = z.strictObject({
   topology: z.string().min(1, { error: 'must be the path of a tfjs-layers model JSON file' }),
+  pretrained: pretrained.optional(),
 });
 
 export const ModelSpec = z.union([mlpModel, cnnModel, topologyModel], {
@@ -55,7 +66,19 @@ const splitFields = {
   sampleFraction: fraction(0, 1).default(0.25),
 };
 
-const mnistDataset = z.strictObject({ builtin: z.literal('mnist'), ...splitFields });
+const mnistDataset = z.strictObject({
+  builtin: z.literal('mnist'),
+  /** Only these digits (labels stay 0-9, so a model trained on some digits fine-tunes on others). */
+  digits: z
+    .array(intIn(0, 9, 'a digit 0-9'))
+    .min(1)
+    .max(10)
+    .refine((d) => new Set(d).size === d.length, { error: 'must not repeat a digit' })
+    .optional(),
+  /** Keep at most this many training examples (a seeded stratified pick), e.g. a small fine-tuning set; validation is split off first and keeps its size. */
+  trainLimit: intIn(20, 1_000_000).optional(),
+  ...splitFields,
+});
 const spiralsDataset = z.strictObject({
   builtin: z.literal('spirals'),
   classes: intIn(2, 16).default(3),
@@ -125,12 +148,61 @@ export const PruningSpec = z.strictObject({
     .default({ windowSteps: 50, minRelImprovement: 0.01 }),
 });
 
-export const ScheduleName = z.enum(['constant', 'one-cycle', 'triangular', 'cosine']);
+export const ScheduleName = z.enum(['constant', 'one-cycle', 'triangular', 'cosine', 'cosine-restarts']);
 
-export const FinalSpec = z.strictObject({
-  epochs: intIn(1, 1000).default(3),
-  schedule: ScheduleName.default('one-cycle'),
+const factorBelowOne = z
+  .number({ error: 'must be a number between 0 and 1 (the rate is multiplied by it)' })
+  .gt(0, { error: 'must be greater than 0' })
+  .lt(1, { error: 'must be less than 1 (it lowers the rate)' });
+
+/** SGDR cycles of `schedule: cosine-restarts`: the first cycle's length, each next one cycleMult times longer. */
+export const WarmRestartsSpec = z
+  .strictObject({
+    /** Length of the first cycle in epochs (fractions allowed); default 1 when neither length is given. */
+    cycleEpochs: z.number({ error: 'must be a number of epochs, e.g. 1 or 0.5' }).positive({ error: 'must be greater than 0' }).max(1000, { error: 'must be at most 1000' }).optional(),
+    /** Length of the first cycle in steps, instead of cycleEpochs. */
+    cycleSteps: intIn(1, 10_000_000).optional(),
+    cycleMult: intIn(1, 10, 'a whole number (each cycle is this many times longer than the one before)').default(2),
+  })
+  .refine((w) => w.cycleEpochs === undefined || w.cycleSteps === undefined, { error: 'give cycleEpochs or cycleSteps, not both', path: ['cycleSteps'] });
+
+/** Roll back to the last good snapshot and lower the rate when the loss turns non-finite or jumps. */
+export const DivergenceGuardSpec = z.strictObject({
+  enabled: z.boolean({ error: 'must be true or false' }).default(true),
+  /** Smoothed loss above this many times its best is a divergence; default pruning.divergenceFactor. */
+  divergenceFactor: z.number({ error: 'must be a number' }).gt(1, { error: 'must be greater than 1' }).max(1000, { error: 'must be at most 1000' }).optional(),
+  factor: factorBelowOne.default(0.5),
+  maxRetries: intIn(0, 20).default(4),
+  checkpointEvery: intIn(1, 1_000_000).default(50),
 });
+
+/** Keras ReduceLROnPlateau on the validation loss, judged at each epoch's end (or every everySteps steps). */
+export const ReduceOnPlateauSpec = z.strictObject({
+  monitor: z.enum(['val_loss'], { error: 'must be val_loss' }).default('val_loss'),
+  patience: intIn(0, 1000).default(2),
+  factor: factorBelowOne.default(0.2),
+  minDelta: z.number({ error: 'must be a number' }).min(0, { error: 'must be at least 0' }).max(1e6, { error: 'must be at most 1e6' }).default(1e-4),
+  cooldown: intIn(0, 1000).default(0),
+  minRate: positiveRate.optional(),
+  /** Evaluate every this many steps instead of at each epoch's end. */
+  everySteps: intIn(1, 10_000_000).optional(),
+});
+
+export const DEFAULT_DIVERGENCE_GUARD = { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 } as const;
+
+export const FinalSpec = z
+  .strictObject({
+    epochs: intIn(1, 1000).default(3),
+    schedule: ScheduleName.default('one-cycle'),
+    warmRestarts: WarmRestartsSpec.optional(),
+    divergenceGuard: DivergenceGuardSpec.default({ ...DEFAULT_DIVERGENCE_GUARD }),
+    /** Off unless given ({} turns it on with the defaults). */
+    reduceOnPlateau: ReduceOnPlateauSpec.optional(),
+  })
+  .refine((f) => f.warmRestarts === undefined || f.schedule === 'cosine-restarts', {
+    error: 'applies only to schedule: cosine-restarts (set final.schedule to cosine-restarts, or remove final.warmRestarts)',
+    path: ['warmRestarts'],
+  });
 
 export const RangeTestSpec = z
   .strictObject({
@@ -144,6 +216,31 @@ export const RangeTestSpec = z
     divergenceFactor: z.number().gt(1).max(1000).optional(),
   })
   .refine((r) => r.min < r.max, { error: 'min must be less than max', path: ['min'] });
+
+const GROUP_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export const LayerGroupSpec = z
+  .strictObject({
+    name: z.string().regex(GROUP_NAME, { error: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
+    layers: z.array(z.string().min(1).max(128), { error: 'must be a list of layer name patterns, e.g. ["conv*"]' }).min(1).max(64).optional(),
+    indices: z
+      .tuple([z.number().int(), z.number().int()], { error: 'must be [first, last]: indices of layers with weights, inclusive (negative counts from the end)' })
+      .optional(),
+    frozen: z.boolean().default(false),
+  })
+  .refine((g) => (g.layers === undefined) !== (g.indices === undefined), { error: 'give either layers (name patterns) or indices ([first, last]), exactly one' });
+
+export const LayerGroupsSpec = z.strictObject({
+  groups: z.array(LayerGroupSpec).min(1).max(32).optional(),
+  spread: z.number().min(1, { error: 'must be at least 1 (the last group\'s rate over the first\'s)' }).max(1e6).optional(),
+  multipliers: z.array(z.number().min(0).max(1e6)).min(1).max(32).optional(),
+  sweep: z
+    .union([z.enum(['base', 'spread']), z.strictObject({ group: z.string().regex(GROUP_NAME) })], {
+      error: "must be 'base', 'spread' or { group: <name> }",
+    })
+    .default('base'),
+  base: positiveRate.optional(),
+});
 
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$/;
 
@@ -160,8 +257,9 @@ export const SweepSpec = z
     grid: GridSpec.default({ min: 1e-4, max: 10, points: 16 }),
     search: SearchSpec.default({ strategy: 'asha', minSteps: 25, maxSteps: 375, reductionFactor: 3, reportEvery: 5 }),
     pruning: PruningSpec.default({ divergenceFactor: 4, stagnation: { windowSteps: 50, minRelImprovement: 0.01 } }),
-    final: FinalSpec.default({ epochs: 3, schedule: 'one-cycle' }),
+    final: FinalSpec.default({ epochs: 3, schedule: 'one-cycle', divergenceGuard: { ...DEFAULT_DIVERGENCE_GUARD } }),
     rangeTest: RangeTestSpec.default({ min: 1e-7, max: 10, steps: 100, seeds: 4, beta: 0.9 }),
+    layerGroups: LayerGroupsSpec.optional(),
   })
   .superRefine((spec, ctx) => {
     const shape = builtinDatasetShape(spec.dataset as { builtin?: string; classes?: number });
@@ -173,6 +271,12 @@ export const SweepSpec = z
           path: ['model'],
           message: `has ${parameters.toLocaleString('en-US')} parameters, more than the limit of ${MAX_PARAMETERS.toLocaleString('en-US')}; use fewer or narrower layers`,
         });
+      }
+    }
+    if (spec.layerGroups) {
+      const names = 'builtin' in spec.model ? builtinWeightedLayerNames(spec.model) : undefined;
+      for (const [path, message] of checkLayerGroups(spec.layerGroups, names, spec.grid.max)) {
+        ctx.addIssue({ code: 'custom', path: path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message });
       }
     }
     const isImageData = 'builtin' in spec.dataset && spec.dataset.builtin === 'mnist';
@@ -192,3 +296,5 @@ export type DatasetSpec = z.output<typeof DatasetSpec>;
 export type OptimizerSpec = z.output<typeof OptimizerSpec>;
 export type RangeTestSpec = z.output<typeof RangeTestSpec>;
 export type ScheduleName = z.output<typeof ScheduleName>;
+export type FinalSpec = z.output<typeof FinalSpec>;
+export type LayerGroupsSpecOutput = z.output<typeof LayerGroupsSpec>;

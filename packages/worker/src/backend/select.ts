@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendName } from '@lrsweep/shared';
+import { registerWasmFastKernels } from './wasm-fast-kernels.js';
 import { registerWasmGradientKernels } from './wasm-kernels.js';
 import { registerWasmMatMulFastPaths } from './wasm-matmul.js';
 
@@ -29,6 +30,7 @@ async function tryWasm(threads: number): Promise<string[]> {
   setThreadsCount(threads);
   const replaced = registerWasmGradientKernels();
   registerWasmMatMulFastPaths();
+  registerWasmFastKernels();
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
   return replaced;
 }

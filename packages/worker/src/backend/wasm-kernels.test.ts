@@ -1,96 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle registers all of them.
 import '@tensorflow/tfjs-layers';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectSameOnBoth, normals, randn, relativeError, run, runKernel, weightedSum, type Pad } from './kernel-test-utils.js';
 import { WASM_GRADIENT_KERNEL_NAMES, registerWasmGradientKernels } from './wasm-kernels.js';
-
-type Backend = 'cpu' | 'wasm';
-type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
-
-/** Deterministic standard-normal values (mulberry32 + Box-Muller), independent of the backend. */
-function normals(size: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const uniform = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    out[i] = Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-  }
-  return out;
-}
-
-function randn(shape: number[], seed: number): Tensor {
-  return tf.tensor(normals(tf.util.sizeFromShape(shape), seed), shape, 'float32');
-}
-
-interface Result {
-  shapes: number[][];
-  values: Float32Array[];
-  dtypes: string[];
-}
-
-/**
- * Runs `fn` (which builds its inputs itself) on `backend` inside a tidy, reading back every output.
- * On wasm also checks that nothing leaks: the engine's tensor count and the backend's data ids.
- */
-async function run(backend: Backend, fn: () => Tensor[]): Promise<Result> {
-  await tf.setBackend(backend);
-  const tensorsBefore = tf.memory().numTensors;
-  const dataIdsBefore = tf.backend().numDataIds();
-  const result = tf.tidy(() => {
-    const outs = fn();
-    return {
-      shapes: outs.map((t) => t.shape),
-      values: outs.map((t) => Float32Array.from(t.dataSync() as ArrayLike<number>)),
-      dtypes: outs.map((t) => t.dtype as string),
-    };
-  });
-  expect(tf.memory().numTensors).toBe(tensorsBefore);
-  expect(tf.backend().numDataIds()).toBe(dataIdsBefore);
-  return result;
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs((actual[i] ?? NaN) - (expected[i] ?? NaN)));
-    maxRef = Math.max(maxRef, Math.abs(expected[i] ?? 0));
-  }
-  return maxDiff / Math.max(maxRef, 1e-6);
-}
-
-/** Runs `fn` on cpu and on wasm and asserts the outputs match to 1e-4 relative. */
-async function expectSameOnBoth(fn: () => Tensor[], { allZero = false } = {}): Promise<Result> {
-  const cpu = await run('cpu', fn);
-  const wasm = await run('wasm', fn);
-  expect(wasm.shapes).toEqual(cpu.shapes);
-  cpu.values.forEach((expected, i) => {
-    const actual = wasm.values[i] ?? new Float32Array();
-    expect(actual.length).toBe(expected.length);
-    expect(relativeError(actual, expected)).toBeLessThan(1e-4);
-    // Gradients of random data are not all zero; guard against trivially passing.
-    expect(expected.some((v) => v !== 0)).toBe(!allZero);
-  });
-  return wasm;
-}
-
-/** sum(f(...) * r) for a fixed random r, so that dy is random rather than all ones. */
-function weightedSum(y: Tensor, seed: number): Tensor {
-  return tf.sum(tf.mul(y, randn(y.shape, seed)));
-}
-
-function runKernel(name: string, inputs: Record<string, Tensor>, attrs: object): Tensor {
-  return tf.engine().runKernel<Tensor>(name, inputs, attrs as NamedAttrMap);
-}
 
 beforeAll(async () => {
   // Makes the engine check every kernel for internal data leaks.
@@ -166,6 +82,27 @@ describe('Conv2DBackpropFilter on wasm', () => {
       { allZero: true },
     );
   });
+
+  // One input channel and column stride 1: the patch-matrix path.
+  const singleChannel: { x: number[]; f: number[]; strides: number | [number, number]; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' }[] = [
+    { x: [3, 10, 9, 1], f: [3, 3, 1, 5], strides: 1, pad: 'valid' },
+    { x: [2, 7, 11, 1], f: [5, 3, 1, 2], strides: 1, pad: 'same' },
+    { x: [2, 9, 8, 1], f: [4, 4, 1, 3], strides: 1, pad: 'same' },
+    { x: [2, 11, 9, 1], f: [3, 3, 1, 4], strides: [2, 1], pad: 'same' },
+    { x: [2, 6, 7, 1], f: [3, 3, 1, 2], strides: 1, pad: [[0, 0], [4, 1], [0, 5], [0, 0]] },
+    { x: [2, 8, 8, 1], f: [3, 3, 1, 3], strides: [3, 1], pad: 1, dimRoundingMode: 'ceil' },
+  ];
+  for (const [i, c] of singleChannel.entries()) {
+    it(`matches cpu with one input channel: x=[${c.x.join(',')}] f=[${c.f.join(',')}] strides=${String(c.strides)} pad=${JSON.stringify(c.pad)}`, async () => {
+      await expectSameOnBoth(() => {
+        const x = randn(c.x, 110 + i);
+        const dyShape = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.f as [number, number, number, number], c.strides, 1, c.pad, c.dimRoundingMode).outShape;
+        const dy = randn(dyShape, 120 + i);
+        const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.dimRoundingMode, filterShape: c.f };
+        return [runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs)];
+      });
+    });
+  }
 
   it('matches cpu for an MNIST-sized batch', async () => {
     await expectSameOnBoth(() => {

@@ -69,3 +69,19 @@ describe('CSV', () => {
     expect(() => loadCsv(path, 'label')).toThrow(/no column 'label' \(columns: a, b, y\)/);
   });
 });
+
+describe('MNIST digit subsets and a small training set', () => {
+  it('keeps only the digits asked for, splits validation first, then caps the training set', () => {
+    const spec = parseSpec({ name: 'ft', seed: 3, model: { builtin: 'cnn' }, dataset: { builtin: 'mnist', digits: [5, 6, 7, 8, 9], trainLimit: 250, validationFraction: 0.3, sampleFraction: 1 } });
+    const splits = loadDataSplits(spec);
+    const all = classCounts(loadMnist());
+    const fiveToNine = all.slice(5).reduce((a, b) => a + b, 0);
+    expect(classCounts(splits.validation).slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+    expect(classCounts(splits.train).slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+    expect(Math.abs(splits.validation.labels.length - fiveToNine * 0.3)).toBeLessThanOrEqual(5);
+    expect(Math.abs(splits.train.labels.length - 250)).toBeLessThanOrEqual(5);
+    for (const n of classCounts(splits.train).slice(5)) expect(n).toBeGreaterThanOrEqual(40); // stratified: each digit keeps its share
+    expect(splits.sample).toBe(splits.train);
+    expect(splits.description).toMatch(/mnist digits 5,6,7,8,9/);
+  });
+});

@@ -1,6 +1,6 @@
 import { deriveSeed, type SweepSpec } from '@lrsweep/shared';
 import { loadCsv, standardize } from './csv.js';
-import type { DataSplits, LabelledData } from './dataset.js';
+import { exampleCount, takeRows, type DataSplits, type LabelledData } from './dataset.js';
 import { loadMnist } from './mnist.js';
 import { makeSpirals } from './spirals.js';
 import { stratifiedSample, stratifiedSplit } from './split.js';
@@ -20,11 +20,18 @@ export function loadDataSplits(spec: SweepSpec): DataSplits {
   } else if (ds.builtin === 'mnist') {
     all = loadMnist();
     description = 'mnist';
+    if (ds.digits) {
+      const keep = new Set(ds.digits);
+      all = takeRows(all, Array.from(all.labels.keys()).filter((row) => keep.has(all.labels[row]!)));
+      description = `mnist digits ${[...ds.digits].sort().join(',')}`;
+    }
   } else {
     all = makeSpirals({ classes: ds.classes, pointsPerClass: ds.pointsPerClass, noise: ds.noise, seed: deriveSeed(spec.seed, 1) });
     description = `spirals (${ds.classes} classes)`;
   }
-  const { picked: validation, rest: train } = stratifiedSplit(all, ds.validationFraction, deriveSeed(spec.seed, 2));
+  const { picked: validation, rest } = stratifiedSplit(all, ds.validationFraction, deriveSeed(spec.seed, 2));
+  const trainLimit = 'builtin' in ds && ds.builtin === 'mnist' ? ds.trainLimit : undefined;
+  const train = trainLimit !== undefined && trainLimit < exampleCount(rest) ? stratifiedSample(rest, trainLimit / exampleCount(rest), deriveSeed(spec.seed, 4)) : rest;
   if ('csv' in ds && ds.csv.standardize) standardize(train, validation);
   const sample = stratifiedSample(train, ds.sampleFraction, deriveSeed(spec.seed, 3));
   const count = (d: LabelledData) => d.labels.length.toLocaleString('en-US');

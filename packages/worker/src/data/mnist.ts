@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { LabelledData } from './dataset.js';
 
 const require = createRequire(import.meta.url);
@@ -12,6 +15,63 @@ let cache: LabelledData | undefined;
  */
 export function loadMnist(): LabelledData {
   if (cache) return cache;
+  cache = readBinaryCache() ?? parseJson();
+  return cache;
+}
+
+/**
+ * Parsing the 21 MB of JSON costs every executor process ~0.4 s of CPU at its first trial; the
+ * parsed arrays are kept in the temp folder as raw float32 pixels then int32 labels (~30 ms to
+ * read back), keyed by the digit files' location, sizes and times, in a folder per user; a file
+ * another user owns or could have written is ignored. Any problem: parse the JSON.
+ */
+function binaryCachePath(): string {
+  const files = Array.from({ length: 10 }, (_, d) => require.resolve(`mnist/src/digits/${d}.json`));
+  const key = createHash('sha256')
+    .update(files.map((f) => `${f}:${statSync(f).size}:${statSync(f).mtimeMs}`).join('\n'))
+    .digest('hex')
+    .slice(0, 16);
+  return join(tmpdir(), `lrsweep-cache-${process.getuid?.() ?? 'user'}`, `mnist-${key}.bin`);
+}
+
+function readBinaryCache(): LabelledData | undefined {
+  try {
+    const fd = openSync(binaryCachePath(), 'r');
+    let bytes: Buffer;
+    try {
+      const stat = fstatSync(fd);
+      if ((process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o022) !== 0) return undefined;
+      bytes = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    const perExample = PIXELS * 4 + 4;
+    if (bytes.byteLength === 0 || bytes.byteLength % perExample !== 0) return undefined;
+    const total = bytes.byteLength / perExample;
+    const copy = new Uint8Array(bytes); // aligned, and not a view into Node's buffer pool
+    const features = new Float32Array(copy.buffer, 0, total * PIXELS);
+    const labels = new Int32Array(copy.buffer, total * PIXELS * 4, total);
+    return { features, labels, featureShape: [28, 28, 1], numClasses: 10 };
+  } catch {
+    return undefined;
+  }
+}
+
+function writeBinaryCache(data: LabelledData): void {
+  try {
+    const path = binaryCachePath();
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Written aside, then renamed: a concurrent reader sees the whole file or none.
+    const partial = `${path}.${process.pid}.tmp`;
+    const bytes = Buffer.concat([Buffer.from(data.features.buffer, data.features.byteOffset, data.features.byteLength), Buffer.from(data.labels.buffer, data.labels.byteOffset, data.labels.byteLength)]);
+    writeFileSync(partial, bytes, { mode: 0o644 });
+    renameSync(partial, path);
+  } catch {
+    // A read-only or full temp folder: the next process parses the JSON again.
+  }
+}
+
+function parseJson(): LabelledData {
   const perDigit: Float32Array[] = [];
   for (let digit = 0; digit < 10; digit++) {
     const path = require.resolve(`mnist/src/digits/${digit}.json`);
@@ -28,6 +88,7 @@ export function loadMnist(): LabelledData {
     labels.fill(digit, offset, offset + pixels.length / PIXELS);
     offset += pixels.length / PIXELS;
   });
-  cache = { features, labels, featureShape: [28, 28, 1], numClasses: 10 };
-  return cache;
+  const data: LabelledData = { features, labels, featureShape: [28, 28, 1], numClasses: 10 };
+  writeBinaryCache(data);
+  return data;
 }

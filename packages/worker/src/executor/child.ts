@@ -5,19 +5,27 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { constant, oneCycleMomentum, scheduleForRange } from '@lrsweep/shared';
+import { constant, finalGroupRates } from '@lrsweep/shared';
 import { selectBackend, type BackendInfo } from '../backend/select.js';
 import type { DataSplits } from '../data/dataset.js';
 import { loadDataSplits } from '../data/load.js';
 import { saveLayersModel } from '../models/save.js';
 import { runRangeTestSeed } from '../rangetest/run.js';
 import { Trainer } from '../trainer/trainer.js';
+import { runFinalTraining } from './final-training.js';
 import type { ExecutorEvent, ExecutorJob, ExecutorRequest } from './protocol.js';
 
 let backend: BackendInfo | undefined;
 let draining = false;
 const splitsCache = new Map<string, DataSplits>();
 const running = new Map<string, AbortController>();
+/** Per running job: when it arrived and how long it took to be ready to train (its end event's timing). */
+const timings = new Map<string, { startedAtMs: number; t0: number; setupMs: number }>();
+
+function markSetupDone(trialId: string): void {
+  const t = timings.get(trialId);
+  if (t) t.setupMs = performance.now() - t.t0;
+}
 
 function send(event: ExecutorEvent): void {
   // Reports carry the executor's tfjs memory, for the worker's gauges.
@@ -26,7 +34,10 @@ function send(event: ExecutorEvent): void {
     process.send?.({ ...event, numTensors, numBytes });
     return;
   }
-  process.send?.(event);
+  // Events that end a job carry its timing (slot utilisation: see bench parallel).
+  const ends = event.type === 'budget' || event.type === 'stopped' || event.type === 'final-done' || event.type === 'range-test-done' || event.type === 'failed';
+  const t = ends ? timings.get(event.trialId) : undefined;
+  process.send?.(t ? { ...event, timing: { startedAtMs: t.startedAtMs, setupMs: t.setupMs, busyMs: performance.now() - t.t0 } } : event);
 }
 
 function splitsFor(job: ExecutorJob): DataSplits {
@@ -43,9 +54,10 @@ function splitsFor(job: ExecutorJob): DataSplits {
 async function runSearch(job: ExecutorJob, signal: AbortSignal): Promise<void> {
   const splits = splitsFor(job);
   const { spec } = job;
-  const trainer = await Trainer.create({ model: spec.model, optimizer: spec.optimizer, batchSize: spec.batchSize, seed: job.seed, train: splits.sample, validation: splits.validation });
+  const trainer = await Trainer.create({ model: spec.model, optimizer: spec.optimizer, batchSize: spec.batchSize, seed: job.seed, train: splits.sample, validation: splits.validation, layerGroups: spec.layerGroups });
   try {
     if (job.snapshot) trainer.restore(job.snapshot);
+    markSetupDone(job.trialId);
     // Train in stretches that end on checkpoint steps, snapshotting at each (not at the budget,
     // which sends its own snapshot with the validation result).
     const every = job.checkpointEvery > 0 ? job.checkpointEvery : 0;
@@ -79,40 +91,26 @@ async function runSearch(job: ExecutorJob, signal: AbortSignal): Promise<void> {
 async function runFinal(job: ExecutorJob, signal: AbortSignal): Promise<void> {
   const splits = splitsFor(job);
   const { spec } = job;
-  const trainer = await Trainer.create({ model: spec.model, optimizer: spec.optimizer, batchSize: spec.batchSize, seed: job.seed, train: splits.train, validation: splits.validation });
+  const trainer = await Trainer.create({ model: spec.model, optimizer: spec.optimizer, batchSize: spec.batchSize, seed: job.seed, train: splits.train, validation: splits.validation, layerGroups: spec.layerGroups, rates: finalGroupRates(spec.layerGroups, job.lrMax) });
+  markSetupDone(job.trialId);
   try {
-    const perEpoch = trainer.batchesPerEpoch;
-    const totalSteps = perEpoch * spec.final.epochs;
-    const schedule = scheduleForRange(spec.final.schedule, job.lrMin, job.lrMax, totalSteps);
-    // One-cycle pairs its rate with cyclical momentum for the optimizers that have one (fastai's moms).
-    const cyclesMomentum = spec.final.schedule === 'one-cycle' && (spec.optimizer.name === 'momentum' || spec.optimizer.name === 'adam');
-    let evaluation = { valLoss: NaN, valAccuracy: NaN };
-    for (let epoch = 1; epoch <= spec.final.epochs; epoch++) {
-      const epochEnd = epoch * perEpoch;
-      let last: Extract<ExecutorEvent, { type: 'report' }> | undefined;
-      const outcome = await trainer.run({
-        untilStep: epochEnd,
-        schedule,
-        ...(cyclesMomentum ? { momentumSchedule: oneCycleMomentum(totalSteps) } : {}),
-        reportEvery: spec.search.reportEvery,
-        signal,
-        onReport: (r) => {
-          const report = { type: 'report' as const, sweepId: job.sweepId, trialId: job.trialId, ...r, epoch, totalSteps };
-          // The epoch's last report waits for its validation pass and carries it.
-          if (r.step === epochEnd) last = report;
-          else send(report);
-        },
-      });
-      if (outcome !== 'budget') {
-        if (last) send(last);
-        send({ type: 'stopped', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, outcome });
-        return;
-      }
-      evaluation = await trainer.evaluate();
-      if (last) send({ ...last, ...evaluation });
+    // The spec's schedule × the multiplier of the divergence guard / reduce-on-plateau (final-training.ts).
+    const ids = { sweepId: job.sweepId, trialId: job.trialId };
+    const result = await runFinalTraining(
+      trainer,
+      { final: spec.final, optimizerName: spec.optimizer.name, pruningDivergenceFactor: spec.pruning.divergenceFactor, lrMin: job.lrMin, lrMax: job.lrMax, reportEvery: spec.search.reportEvery, signal },
+      (event) => send({ ...event, ...ids }),
+    );
+    if (result.outcome === 'diverged') {
+      send({ type: 'failed', ...ids, error: result.error });
+      return;
+    }
+    if (result.outcome !== 'done') {
+      send({ type: 'stopped', ...ids, step: result.step, outcome: result.outcome });
+      return;
     }
     const modelPath = await saveLayersModel(trainer.model, join(job.modelsDir, job.sweepId, job.trialId));
-    send({ type: 'final-done', sweepId: job.sweepId, trialId: job.trialId, steps: trainer.step, ...evaluation, modelPath });
+    send({ type: 'final-done', ...ids, steps: result.steps, valLoss: result.valLoss, valAccuracy: result.valAccuracy, modelPath });
   } finally {
     trainer.dispose();
   }
@@ -121,18 +119,22 @@ async function runFinal(job: ExecutorJob, signal: AbortSignal): Promise<void> {
 async function runJob(job: ExecutorJob): Promise<void> {
   const abort = new AbortController();
   running.set(job.trialId, abort);
+  timings.set(job.trialId, { startedAtMs: Date.now(), t0: performance.now(), setupMs: 0 });
   try {
     if (!backend) throw new Error('executor not initialised');
     if (job.kind === 'search') await runSearch(job, abort.signal);
     else if (job.kind === 'final') await runFinal(job, abort.signal);
     else {
-      const result = await runRangeTestSeed(job.spec, splitsFor(job), job.seed, { backend: backend.name, signal: abort.signal });
+      const splits = splitsFor(job);
+      markSetupDone(job.trialId);
+      const result = await runRangeTestSeed(job.spec, splits, job.seed, { backend: backend.name, signal: abort.signal });
       send({ type: 'range-test-done', sweepId: job.sweepId, trialId: job.trialId, result });
     }
   } catch (error) {
     send({ type: 'failed', sweepId: job.sweepId, trialId: job.trialId, error: error instanceof Error ? error.message : String(error) });
   } finally {
     running.delete(job.trialId);
+    timings.delete(job.trialId);
   }
 }
 

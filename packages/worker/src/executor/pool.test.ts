@@ -97,6 +97,11 @@ describe('ExecutorPool (real child processes)', () => {
     const done = (await next((e) => (e.type === 'final-done' || e.type === 'failed') && e.trialId === 'final')) as Extract<ExecutorEvent, { type: 'final-done' }>;
     expect(done.type).toBe('final-done');
     expect(existsSync(done.modelPath)).toBe(true);
+    // The event that ends a job says when it ran: set up (data, model) first, then trained.
+    expect(done.timing).toBeDefined();
+    expect(done.timing!.setupMs).toBeGreaterThanOrEqual(0);
+    expect(done.timing!.busyMs).toBeGreaterThanOrEqual(done.timing!.setupMs);
+    expect(done.timing!.startedAtMs + done.timing!.busyMs).toBeLessThanOrEqual(Date.now() + 1);
     const reports = events.filter((e): e is Extract<ExecutorEvent, { type: 'report' }> => e.type === 'report' && e.trialId === 'final');
     const epochEnds = reports.filter((r) => r.valLoss !== undefined);
     expect(epochEnds.map((r) => r.epoch)).toEqual([1, 2]);
@@ -106,6 +111,21 @@ describe('ExecutorPool (real child processes)', () => {
     expect(Math.max(...rates)).toBeGreaterThan(0.015);
     expect(rates.at(-1)!).toBeLessThan(0.001);
     expect(done.steps).toBe(reports.at(-1)!.totalSteps);
+  });
+
+  it('final training: the divergence guard rolls back a rate far too high, sends each change, and the job ends done', async () => {
+    const guarded = parseSpec({ ...spec, optimizer: { name: 'sgd' }, model: { builtin: 'mlp', hidden: [32, 32] }, final: { epochs: 3, schedule: 'constant', divergenceGuard: { factor: 0.1, maxRetries: 8 } } });
+    pool.run(job('final-guard', { kind: 'final', spec: guarded, lrMin: 1e6, lrMax: 1e6 }));
+    const done = await next((e) => (e.type === 'final-done' || e.type === 'failed' || e.type === 'stopped') && e.trialId === 'final-guard');
+    expect(done.type).toBe('final-done');
+    const changes = events.filter((e): e is Extract<ExecutorEvent, { type: 'rate-change' }> => e.type === 'rate-change' && e.trialId === 'final-guard');
+    expect(changes[0]).toMatchObject({ sweepId: 's1', index: 0, cause: 'non-finite', fromMultiplier: 1, toMultiplier: 0.1, rolledBackTo: 0 });
+    expect(changes.map((c) => c.index)).toEqual(changes.map((_, i) => i));
+    expect(Number.isFinite((done as Extract<ExecutorEvent, { type: 'final-done' }>).valLoss)).toBe(true);
+    // The same job without the guard stops non-finite, as before.
+    const unguarded = parseSpec({ ...guarded, final: { ...guarded.final, divergenceGuard: { ...guarded.final.divergenceGuard, enabled: false } } });
+    pool.run(job('final-noguard', { kind: 'final', spec: unguarded, lrMin: 1e6, lrMax: 1e6 }));
+    expect(await next((e) => (e.type === 'final-done' || e.type === 'failed' || e.type === 'stopped') && e.trialId === 'final-noguard')).toMatchObject({ type: 'stopped', outcome: 'non-finite' });
   });
 
   it('runs a range-test seed', async () => {

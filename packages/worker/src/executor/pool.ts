@@ -55,8 +55,8 @@ export class ExecutorPool {
           resolve();
           return;
         }
-        // Only an event that ends the job frees the executor (reports and checkpoints do not).
-        if (event.type !== 'report' && event.type !== 'checkpoint' && trialKey(event.sweepId, event.trialId) === executor.trialId) executor.trialId = undefined;
+        // Only an event that ends the job frees the executor (reports, checkpoints and rate changes do not).
+        if (event.type !== 'report' && event.type !== 'checkpoint' && event.type !== 'rate-change' && trialKey(event.sweepId, event.trialId) === executor.trialId) executor.trialId = undefined;
         this.onEvent(event);
       });
       child.on('exit', (code, signal) => {

@@ -1,4 +1,4 @@
-import type { SeedResult, SweepSpec, TrialKindName } from '@lrsweep/shared';
+import type { AttemptTiming, RateChange, SeedResult, SweepSpec, TrialKindName } from '@lrsweep/shared';
 import type { BackendChoice } from '../backend/select.js';
 import type { TrainerSnapshot } from '../trainer/trainer.js';
 
@@ -31,13 +31,15 @@ export type ExecutorRequest =
   /** Shutting down: stop at the next step, checkpointing a search trial there first. */
   | { type: 'drain' };
 
-/** Every event but 'ready' names its trial by sweepId and trialId. */
+/** Every event but 'ready' names its trial by sweepId and trialId; those that end a job carry its timing. */
 export type ExecutorEvent =
   | { type: 'ready'; backend: 'tensorflow' | 'wasm' | 'cpu' }
   | { type: 'report'; sweepId: string; trialId: string; step: number; learningRate: number; loss: number; epoch?: number; totalSteps?: number; valLoss?: number; valAccuracy?: number; numTensors?: number; numBytes?: number }
-  | { type: 'budget'; sweepId: string; trialId: string; step: number; valLoss: number; valAccuracy: number; snapshot: TrainerSnapshot }
+  | { type: 'budget'; sweepId: string; trialId: string; step: number; valLoss: number; valAccuracy: number; snapshot: TrainerSnapshot; timing?: AttemptTiming }
   | { type: 'checkpoint'; sweepId: string; trialId: string; step: number; snapshot: TrainerSnapshot }
-  | { type: 'stopped'; sweepId: string; trialId: string; step: number; outcome: 'stopped' | 'non-finite' }
-  | { type: 'final-done'; sweepId: string; trialId: string; steps: number; valLoss: number; valAccuracy: number; modelPath: string }
-  | { type: 'range-test-done'; sweepId: string; trialId: string; result: SeedResult }
-  | { type: 'failed'; sweepId: string; trialId: string; error: string };
+  /** Final training changed its rate (see RateController); the `index`-th change of this job. Not an end of the job. */
+  | ({ type: 'rate-change'; sweepId: string; trialId: string; index: number; learningRate: number; epoch: number } & RateChange)
+  | { type: 'stopped'; sweepId: string; trialId: string; step: number; outcome: 'stopped' | 'non-finite'; timing?: AttemptTiming }
+  | { type: 'final-done'; sweepId: string; trialId: string; steps: number; valLoss: number; valAccuracy: number; modelPath: string; timing?: AttemptTiming }
+  | { type: 'range-test-done'; sweepId: string; trialId: string; result: SeedResult; timing?: AttemptTiming }
+  | { type: 'failed'; sweepId: string; trialId: string; error: string; timing?: AttemptTiming };

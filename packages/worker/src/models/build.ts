@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { applyPretrained } from './pretrained.js';
 import { builtinParameterCount, deriveSeed, MAX_PARAMETERS, TrainingSetupError, type ModelSpec } from '@lrsweep/shared';
 
 export { builtinParameterCount };
@@ -83,10 +84,11 @@ export async function buildModel(spec: ModelSpec, inputShape: number[], numClass
   } else if (spec.builtin === 'mlp') {
     const seq = tfl.sequential();
     // Images are flattened; flat features go straight into the first dense layer.
-    if (inputShape.length > 1) seq.add(tfl.layers.flatten({ inputShape }));
+    if (inputShape.length > 1) seq.add(tfl.layers.flatten({ inputShape, name: 'flatten' }));
     const inputOf = (i: number) => (i === 0 && inputShape.length === 1 ? { inputShape } : {});
-    spec.hidden.forEach((units, i) => seq.add(tfl.layers.dense({ ...inputOf(i), units, activation: spec.activation, kernelInitializer: init() })));
-    seq.add(tfl.layers.dense({ ...inputOf(spec.hidden.length), units: numClasses, kernelInitializer: init() }));
+    // Layer names are fixed (not tfjs's process-wide counters), so layer groups can name them.
+    spec.hidden.forEach((units, i) => seq.add(tfl.layers.dense({ ...inputOf(i), name: `hidden${i + 1}`, units, activation: spec.activation, kernelInitializer: init() })));
+    seq.add(tfl.layers.dense({ ...inputOf(spec.hidden.length), name: 'logits', units: numClasses, kernelInitializer: init() }));
     model = seq;
     description = `mlp ${[inputShape.reduce((a, b) => a * b, 1), ...spec.hidden, numClasses].join('-')}`;
   } else {
@@ -96,6 +98,7 @@ export async function buildModel(spec: ModelSpec, inputShape: number[], numClass
       seq.add(
         tfl.layers.conv2d({
           ...(i === 0 ? { inputShape } : {}),
+          name: `conv${i + 1}`,
           filters,
           kernelSize: spec.kernelSize,
           activation: 'relu',
@@ -103,17 +106,21 @@ export async function buildModel(spec: ModelSpec, inputShape: number[], numClass
           kernelInitializer: init(),
         }),
       );
-      seq.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
+      seq.add(tfl.layers.maxPooling2d({ name: `pool${i + 1}`, poolSize: 2, strides: 2 }));
     });
-    seq.add(tfl.layers.flatten());
-    for (const units of spec.dense) seq.add(tfl.layers.dense({ units, activation: 'relu', kernelInitializer: init() }));
-    seq.add(tfl.layers.dense({ units: numClasses, kernelInitializer: init() }));
+    seq.add(tfl.layers.flatten({ name: 'flatten' }));
+    spec.dense.forEach((units, i) => seq.add(tfl.layers.dense({ name: `dense${i + 1}`, units, activation: 'relu', kernelInitializer: init() })));
+    seq.add(tfl.layers.dense({ name: 'logits', units: numClasses, kernelInitializer: init() }));
     model = seq;
     description = `cnn conv${spec.kernelSize}x${spec.kernelSize}x[${spec.filters.join(',')}]+pool, dense [${[...spec.dense, numClasses].join(',')}]`;
   }
   const parameterCount = model.countParams();
   try {
     refuseOversized(parameterCount);
+    if (spec.pretrained) {
+      const { loaded, reinitialized } = applyPretrained(model, spec.pretrained);
+      description += `, pretrained ${loaded.length} layers${reinitialized.length ? ` (fresh: ${reinitialized.join(', ')})` : ''}`;
+    }
   } catch (error) {
     model.dispose();
     throw error;

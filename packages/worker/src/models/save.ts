@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -27,7 +27,8 @@ export async function saveLayersModel(model: tfl.LayersModel, directory: string)
       return Promise.resolve({ modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) });
     }),
   );
-  return join(directory, 'model.json');
+  // Absolute, so the path in a result is usable from anywhere.
+  return resolve(directory, 'model.json');
 }
 
 /** Loads a model saved by `saveLayersModel` (or any tfjs layers model.json with one weights file). */

@@ -34,6 +34,7 @@ export async function runRangeTestSeed(spec: SweepSpec, splits: DataSplits, seed
     seed,
     train: splits.sample,
     validation: splits.validation,
+    layerGroups: spec.layerGroups,
   });
   const points: RangeTestPoint[] = [];
   const ema = new DebiasedEma(beta);

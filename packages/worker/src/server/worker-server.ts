@@ -96,6 +96,8 @@ export class WorkerServer {
   private registry: Registry | undefined;
   /** Per running trial: its last report (for step timing) and its executor's tfjs memory. */
   private readonly progress = new Map<string, { step: number; atMs: number; numTensors: number; numBytes: number }>();
+  /** Per running final training: rate changes so far (part of message ids, see 'rate-change'). */
+  private readonly rateChanges = new Map<string, number>();
   private metrics: ReturnType<WorkerServer['createMetrics']> | undefined;
   metricsPort: number | undefined;
 
@@ -200,7 +202,8 @@ export class WorkerServer {
   /** Ids that make a re-sent message a duplicate, and reports of another attempt distinct. */
   private publish(subject: string, message: LossReport | TrialEvent): void {
     const id = 'type' in message ? `${message.sweepId}.${message.trialId}.${message.attempt}.${message.type}.${'step' in message ? message.step : ''}` : `${message.sweepId}.${message.trialId}.${message.attempt}.loss.${message.step}`;
-    this.outbox?.push(subject, encodeMessage(message), id);
+    const changes = this.rateChanges.get(trialKey(message.sweepId, message.trialId));
+    this.outbox?.push(subject, encodeMessage(message), changes ? `${id}.r${changes}` : id);
   }
 
   private onExecutorEvent(event: ExecutorEvent): void {
@@ -237,7 +240,7 @@ export class WorkerServer {
     const { sweepId, trialId } = event;
     const key = trialKey(sweepId, trialId);
     const job = this.jobs.get(key);
-    const base = { sweepId, trialId, workerId: this.workerId, attempt: job?.attempt ?? 0 };
+    const base = { sweepId, trialId, workerId: this.workerId, attempt: job?.attempt ?? 0, ...('timing' in event && event.timing ? { timing: event.timing } : {}) };
     switch (event.type) {
       case 'report': {
         const { type: _type, sweepId: _s, trialId: _t, numTensors, numBytes, ...rest } = event;
@@ -250,6 +253,15 @@ export class WorkerServer {
         }
         this.progress.set(key, { step: event.step, atMs: now, numTensors: numTensors ?? 0, numBytes: numBytes ?? 0 });
         this.publish(subjects.loss(sweepId, trialId), { ...base, ...rest, kind: job?.kind ?? 'search', sentAtMs: Date.now() });
+        return;
+      }
+      case 'rate-change': {
+        // Not an end of the trial. After a rollback the steps since the snapshot are reported again:
+        // the change count keeps their message ids apart from the first ones (JetStream dedup).
+        this.rateChanges.set(key, event.index + 1);
+        const { type: _type, sweepId: _s, trialId: _t, retry: _r, ...change } = event;
+        this.log(`trial ${key}: ${change.reason}`);
+        this.publish(subjects.trial(sweepId, trialId), { type: 'rate-change', ...base, ...change });
         return;
       }
       case 'checkpoint':
@@ -279,6 +291,7 @@ export class WorkerServer {
     }
     if (this.jobs.get(key) === job) this.jobs.delete(key);
     this.progress.delete(key);
+    this.rateChanges.delete(key);
   }
 
   private async deleteCheckpoints(sweepId: string, trialId: string): Promise<void> {

@@ -3,25 +3,43 @@ import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import type { TrainerSnapshot } from './trainer.js';
 
 describe('snapshot codec', () => {
-  it('round-trips every number exactly, NaN and infinities included', () => {
+  it('round-trips every number exactly, NaN and infinities included, with optimizer state per layer group', () => {
     const snapshot: TrainerSnapshot = {
       step: 175,
       epochRngState: 0xdeadbeef,
       batchCursor: 12,
       weights: [Float32Array.from([1.5, -2.25, NaN, Infinity]), Float32Array.from([3e-38, -0])],
-      optimizer: { iterations: 175, slots: { v: [Float32Array.from([0.1, 0.2, 0.3, 0.4]), Float32Array.from([5, 6])], m: [Float32Array.from([7, 8, 9, 10]), Float32Array.from([11, 12])] } },
+      optimizers: [
+        { iterations: 175, slots: { v: [Float32Array.from([0.1, 0.2, 0.3, 0.4])], m: [Float32Array.from([7, 8, 9, 10])] } },
+        { iterations: 60, slots: { v: [Float32Array.from([5, 6])], m: [Float32Array.from([11, 12])] } },
+      ],
     };
     const back = decodeSnapshot(encodeSnapshot(snapshot));
     expect(back.step).toBe(175);
     expect(back.epochRngState).toBe(0xdeadbeef);
     expect(back.batchCursor).toBe(12);
     expect(back.weights).toEqual(snapshot.weights);
-    expect(back.optimizer).toEqual(snapshot.optimizer);
+    expect(back.optimizers).toEqual(snapshot.optimizers);
+  });
+
+  it('reads version-1 checkpoints (one optimizer) as one layer group', () => {
+    const header = JSON.stringify({ step: 3, epochRngState: 9, batchCursor: 1, iterations: 3, weights: [2], slots: { momentum: [2] } });
+    const json = new TextEncoder().encode(header);
+    const dataOffset = 8 + json.length + ((4 - ((8 + json.length) % 4)) % 4);
+    const bytes = new Uint8Array(dataOffset + 16);
+    const view = new DataView(bytes.buffer);
+    view.setUint32(0, 0x4c525331, true);
+    view.setUint32(4, json.length, true);
+    bytes.set(json, 8);
+    [1, 2, 0.5, -0.5].forEach((x, i) => view.setFloat32(dataOffset + 4 * i, x, true));
+    const back = decodeSnapshot(bytes);
+    expect(back.weights).toEqual([Float32Array.from([1, 2])]);
+    expect(back.optimizers).toEqual([{ iterations: 3, slots: { momentum: [Float32Array.from([0.5, -0.5])] } }]);
   });
 
   it('rejects bytes that are not a checkpoint, or truncated', () => {
     expect(() => decodeSnapshot(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]))).toThrow(/not an lrsweep checkpoint/);
-    const bytes = encodeSnapshot({ step: 1, epochRngState: 1, batchCursor: 0, weights: [Float32Array.from([1, 2])], optimizer: { iterations: 1, slots: {} } });
+    const bytes = encodeSnapshot({ step: 1, epochRngState: 1, batchCursor: 0, weights: [Float32Array.from([1, 2])], optimizers: [{ iterations: 1, slots: {} }] });
     expect(() => decodeSnapshot(bytes.subarray(0, bytes.length - 4))).toThrow();
   });
 });

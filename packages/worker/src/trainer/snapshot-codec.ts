@@ -1,31 +1,41 @@
+import type { OptimizerSnapshot } from './optimizers.js';
 import type { TrainerSnapshot } from './trainer.js';
 
-const MAGIC = 0x4c525331; // "LRS1"
+/** "LRS2": optimizer state per layer group. "LRS1" (one optimizer) is still read. */
+const MAGIC = 0x4c525332;
+const MAGIC_V1 = 0x4c525331;
+
+interface GroupHeader {
+  iterations: number;
+  slots: Record<string, number[]>;
+}
 
 interface Header {
   step: number;
   epochRngState: number;
   batchCursor: number;
-  iterations: number;
   weights: number[];
-  slots: Record<string, number[]>;
+  groups: GroupHeader[];
 }
+
+/** Version 1 kept one optimizer's iterations and slots at the top level. */
+interface HeaderV1 extends Omit<Header, 'groups'>, GroupHeader {}
 
 /**
  * A trainer snapshot as bytes, for the checkpoint store: magic, header length, a JSON header with
- * the scalars and every tensor's length, then the float32 data in header order (little-endian).
+ * the scalars and every tensor's length, then the float32 data in header order (little-endian):
+ * the weights, then each layer group's optimizer slots (by slot name, sorted).
  */
 export function encodeSnapshot(snapshot: TrainerSnapshot): Uint8Array {
-  const slotNames = Object.keys(snapshot.optimizer.slots).sort();
+  const groups = snapshot.optimizers.map((o) => ({ o, names: Object.keys(o.slots).sort() }));
   const header: Header = {
     step: snapshot.step,
     epochRngState: snapshot.epochRngState,
     batchCursor: snapshot.batchCursor,
-    iterations: snapshot.optimizer.iterations,
     weights: snapshot.weights.map((w) => w.length),
-    slots: Object.fromEntries(slotNames.map((name) => [name, snapshot.optimizer.slots[name]!.map((a) => a.length)])),
+    groups: groups.map(({ o, names }) => ({ iterations: o.iterations, slots: Object.fromEntries(names.map((name) => [name, o.slots[name]!.map((a) => a.length)])) })),
   };
-  const arrays = [...snapshot.weights, ...slotNames.flatMap((name) => snapshot.optimizer.slots[name]!)];
+  const arrays = [...snapshot.weights, ...groups.flatMap(({ o, names }) => names.flatMap((name) => o.slots[name]!))];
   const json = new TextEncoder().encode(JSON.stringify(header));
   const dataOffset = 8 + json.length + ((4 - ((8 + json.length) % 4)) % 4);
   const total = dataOffset + arrays.reduce((n, a) => n + a.length * 4, 0);
@@ -43,18 +53,23 @@ export function encodeSnapshot(snapshot: TrainerSnapshot): Uint8Array {
 
 export function decodeSnapshot(bytes: Uint8Array): TrainerSnapshot {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.byteLength < 8 || view.getUint32(0, true) !== MAGIC) throw new Error('not an lrsweep checkpoint');
+  const magic = bytes.byteLength >= 8 ? view.getUint32(0, true) : 0;
+  if (magic !== MAGIC && magic !== MAGIC_V1) throw new Error('not an lrsweep checkpoint');
   const jsonLength = view.getUint32(4, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + jsonLength))) as Header;
+  const parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + jsonLength))) as Header | HeaderV1;
+  const groups: GroupHeader[] = magic === MAGIC ? (parsed as Header).groups : [{ iterations: (parsed as HeaderV1).iterations, slots: (parsed as HeaderV1).slots }];
   let offset = 8 + jsonLength + ((4 - ((8 + jsonLength) % 4)) % 4);
   const take = (length: number) => {
     const a = new Float32Array(length);
     for (let i = 0; i < length; i++, offset += 4) a[i] = view.getFloat32(offset, true);
     return a;
   };
-  const weights = header.weights.map(take);
-  const slots: Record<string, Float32Array[]> = {};
-  for (const name of Object.keys(header.slots).sort()) slots[name] = header.slots[name]!.map(take);
+  const weights = parsed.weights.map(take);
+  const optimizers = groups.map((g): OptimizerSnapshot => {
+    const slots: Record<string, Float32Array[]> = {};
+    for (const name of Object.keys(g.slots).sort()) slots[name] = g.slots[name]!.map(take);
+    return { iterations: g.iterations, slots };
+  });
   if (offset !== bytes.byteLength) throw new Error(`checkpoint has ${bytes.byteLength - offset} trailing bytes`);
-  return { step: header.step, epochRngState: header.epochRngState, batchCursor: header.batchCursor, weights, optimizer: { iterations: header.iterations, slots } };
+  return { step: parsed.step, epochRngState: parsed.epochRngState, batchCursor: parsed.batchCursor, weights, optimizers };
 }

@@ -1,6 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { deriveSeed, SeededRandom, type ModelSpec, type OptimizerSpec, type Schedule } from '@lrsweep/shared';
+import {
+  deriveSeed,
+  groupRates,
+  LayerGroupError,
+  resolveLayerGroups,
+  SeededRandom,
+  TrainingSetupError,
+  type LayerGroupsConfig,
+  type ModelSpec,
+  type OptimizerSpec,
+  type ResolvedLayerGroup,
+  type Schedule,
+} from '@lrsweep/shared';
 import { exampleCount, featureSize, type LabelledData } from '../data/dataset.js';
 import { buildModel } from '../models/build.js';
 import { createOptimizer, type Optimizer, type OptimizerSnapshot, type StepHyper } from './optimizers.js';
@@ -15,6 +27,19 @@ export interface TrainerOptions {
   validation: LabelledData;
   /** Evaluate on at most this many validation examples (the first ones of the fixed split). */
   validationLimit?: number;
+  /** Per-layer-group rates (discriminative) and frozen groups; absent: one group, one rate. */
+  layerGroups?: LayerGroupsConfig | undefined;
+  /**
+   * Maps the scheduled value to one rate per group, overriding the layerGroups mapping (final
+   * training scales every group's peak rate by the schedule's shape).
+   */
+  rates?: (x: number, groups: readonly ResolvedLayerGroup[]) => number[];
+}
+
+/** A layer group as the trainer holds it: its variables and its own optimizer (none when frozen). */
+interface TrainerGroup extends ResolvedLayerGroup {
+  variables: tf.Variable[];
+  optimizer: Optimizer | undefined;
 }
 
 export interface Evaluation {
@@ -53,7 +78,8 @@ export type RunOutcome = 'budget' | 'stopped' | 'non-finite';
 export interface TrainerSnapshot {
   step: number;
   weights: Float32Array[];
-  optimizer: OptimizerSnapshot;
+  /** One per trainable (not frozen) layer group, in group order: each group keeps its own state. */
+  optimizers: OptimizerSnapshot[];
   /** Data-order generator state at the start of the current epoch, and the next batch in it. */
   epochRngState: number;
   batchCursor: number;
@@ -73,6 +99,7 @@ export class Trainer {
   private batchCursor = 0;
   private epochRngState: number;
   private readonly order: SeededRandom;
+  /** Variables of the groups that train, in group order (gradients are taken for these only). */
   private readonly variables: tf.Variable[];
   private validationTensors: { xs: tf.Tensor; ys: tf.Tensor; count: number }[] | undefined;
 
@@ -81,19 +108,41 @@ export class Trainer {
     readonly model: tfl.LayersModel,
     readonly parameterCount: number,
     readonly modelDescription: string,
-    private readonly optimizer: Optimizer,
-    variables: tf.Variable[],
+    private readonly groups: TrainerGroup[],
   ) {
     this.order = new SeededRandom(deriveSeed(options.seed, 7));
     this.epochRngState = this.order.state;
-    this.variables = variables;
+    this.variables = groups.flatMap((g) => (g.optimizer ? g.variables : []));
   }
 
   static async create(options: TrainerOptions): Promise<Trainer> {
     const { model, parameterCount, description } = await buildModel(options.model, options.train.featureShape, options.train.numClasses, options.seed);
-    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const optimizer = createOptimizer(options.optimizer, variables);
-    return new Trainer(options, model, parameterCount, description, optimizer, variables);
+    const weighted = model.layers.filter((l) => l.trainableWeights.length > 0);
+    let resolved: ResolvedLayerGroup[];
+    try {
+      resolved = resolveLayerGroups(options.layerGroups, weighted.map((l) => l.name));
+    } catch (error) {
+      model.dispose();
+      if (error instanceof LayerGroupError) throw new TrainingSetupError(error.message, error.field, { cause: error });
+      throw error;
+    }
+    const groups = resolved.map((g): TrainerGroup => {
+      const variables = g.layers.flatMap((i) => weighted[i]!.trainableWeights.map((w) => w.read() as tf.Variable));
+      return { ...g, variables, optimizer: g.frozen ? undefined : createOptimizer(options.optimizer, variables) };
+    });
+    const frozen = groups.filter((g) => g.frozen).map((g) => g.name);
+    return new Trainer(options, model, parameterCount, frozen.length ? `${description}, frozen: ${frozen.join(', ')}` : description, groups);
+  }
+
+  /** The layer groups, in order, with the layers (by name) each holds. */
+  get layerGroups(): { name: string; layers: string[]; frozen: boolean }[] {
+    const weighted = this.model.layers.filter((l) => l.trainableWeights.length > 0);
+    return this.groups.map((g) => ({ name: g.name, layers: g.layers.map((i) => weighted[i]!.name), frozen: g.frozen }));
+  }
+
+  /** Each group's rate for the scheduled value x (0 for frozen groups). */
+  ratesFor(x: number): number[] {
+    return this.options.rates ? this.options.rates(x, this.groups) : groupRates(this.options.layerGroups, this.groups, x);
   }
 
   /** Builds the next epoch's batches at once: slicing one batch per step out of a resident tensor costs more. */
@@ -133,15 +182,22 @@ export class Trainer {
     return tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(ys, logits);
   }
 
-  /** One update at the given rate. Returns the batch loss as a tensor the caller must dispose. */
+  /**
+   * One update with the scheduled value `hyper.learningRate` (mapped to one rate per layer group).
+   * Returns the batch loss as a tensor the caller must dispose.
+   */
   trainStep(hyper: StepHyper): tf.Scalar {
     const { xs, ys } = this.nextBatch();
+    const rates = this.ratesFor(hyper.learningRate);
     const loss = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => this.lossOf(xs, ys, true), this.variables);
-      this.optimizer.apply(
-        this.variables.map((v) => grads[v.name]!),
-        hyper,
-      );
+      this.groups.forEach((g, i) => {
+        if (!g.optimizer) return;
+        g.optimizer.apply(
+          g.variables.map((v) => grads[v.name]!),
+          { ...hyper, learningRate: rates[i]! },
+        );
+      });
       return value;
     });
     this.step += 1;
@@ -233,7 +289,7 @@ export class Trainer {
     return {
       step: this.step,
       weights: this.model.getWeights().map((w) => (w.dataSync() as Float32Array).slice()),
-      optimizer: this.optimizer.snapshot(),
+      optimizers: this.groups.flatMap((g) => (g.optimizer ? [g.optimizer.snapshot()] : [])),
       epochRngState: this.epochRngState,
       batchCursor: this.batchCursor,
     };
@@ -246,7 +302,9 @@ export class Trainer {
     const tensors = snapshot.weights.map((w, i) => tf.tensor(w, current[i]!.shape));
     this.model.setWeights(tensors);
     tf.dispose(tensors);
-    this.optimizer.restore(snapshot.optimizer);
+    const trainable = this.groups.filter((g) => g.optimizer);
+    if (snapshot.optimizers.length !== trainable.length) throw new Error(`snapshot has optimizer state for ${snapshot.optimizers.length} layer groups, the trainer ${trainable.length}`);
+    trainable.forEach((g, i) => g.optimizer!.restore(snapshot.optimizers[i]!));
     this.step = snapshot.step;
     for (const b of this.epochBatches) tf.dispose([b.xs, b.ys]);
     // Regenerate the epoch in progress from the generator state it started with.
@@ -261,7 +319,7 @@ export class Trainer {
     this.epochBatches = [];
     for (const c of this.validationTensors ?? []) tf.dispose([c.xs, c.ys]);
     this.validationTensors = undefined;
-    this.optimizer.dispose();
+    for (const g of this.groups) g.optimizer?.dispose();
     this.model.dispose();
   }
 }

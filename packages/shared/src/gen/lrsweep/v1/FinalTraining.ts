@@ -1,6 +1,7 @@
 // Original file: ../../proto/lrsweep/v1/sweep.proto
 
 import type { ScheduleKind as _lrsweep_v1_ScheduleKind, ScheduleKind__Output as _lrsweep_v1_ScheduleKind__Output } from '../../lrsweep/v1/ScheduleKind.js';
+import type { RateChange as _lrsweep_v1_RateChange, RateChange__Output as _lrsweep_v1_RateChange__Output } from '../../lrsweep/v1/RateChange.js';
 
 export interface FinalTraining {
   'schedule'?: (_lrsweep_v1_ScheduleKind);
@@ -13,6 +14,10 @@ export interface FinalTraining {
   'valAccuracy'?: (number | string);
   'modelPath'?: (string);
   'workerId'?: (string);
+  /**
+   * Every change of the rate in this attempt, in order.
+   */
+  'adjustments'?: (_lrsweep_v1_RateChange)[];
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
 }
@@ -28,6 +33,10 @@ export interface FinalTraining__Output {
   'valAccuracy'?: (number);
   'modelPath': (string);
   'workerId': (string);
+  /**
+   * Every change of the rate in this attempt, in order.
+   */
+  'adjustments': (_lrsweep_v1_RateChange__Output)[];
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
 }

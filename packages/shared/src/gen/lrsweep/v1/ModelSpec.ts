@@ -2,6 +2,7 @@
 
 import type { MlpModel as _lrsweep_v1_MlpModel, MlpModel__Output as _lrsweep_v1_MlpModel__Output } from '../../lrsweep/v1/MlpModel.js';
 import type { CnnModel as _lrsweep_v1_CnnModel, CnnModel__Output as _lrsweep_v1_CnnModel__Output } from '../../lrsweep/v1/CnnModel.js';
+import type { PretrainedWeights as _lrsweep_v1_PretrainedWeights, PretrainedWeights__Output as _lrsweep_v1_PretrainedWeights__Output } from '../../lrsweep/v1/PretrainedWeights.js';
 
 export interface ModelSpec {
   'mlp'?: (_lrsweep_v1_MlpModel | null);
@@ -10,6 +11,10 @@ export interface ModelSpec {
    * A tfjs-layers model JSON (the content, not a path: workers need not share a file system).
    */
   'topologyJson'?: (string);
+  /**
+   * Start from trained weights (fine-tuning).
+   */
+  'pretrained'?: (_lrsweep_v1_PretrainedWeights | null);
   'kind'?: "mlp"|"cnn"|"topologyJson";
 }
 
@@ -20,5 +25,9 @@ export interface ModelSpec__Output {
    * A tfjs-layers model JSON (the content, not a path: workers need not share a file system).
    */
   'topologyJson'?: (string);
+  /**
+   * Start from trained weights (fine-tuning).
+   */
+  'pretrained': (_lrsweep_v1_PretrainedWeights__Output | null);
   'kind'?: "mlp"|"cnn"|"topologyJson";
 }

@@ -6,6 +6,10 @@ export const ScheduleKind = {
   SCHEDULE_KIND_ONE_CYCLE: 'SCHEDULE_KIND_ONE_CYCLE',
   SCHEDULE_KIND_TRIANGULAR: 'SCHEDULE_KIND_TRIANGULAR',
   SCHEDULE_KIND_COSINE: 'SCHEDULE_KIND_COSINE',
+  /**
+   * SGDR: cosine annealing in cycles that restart at the max rate (see FinalSpec.warm_restarts).
+   */
+  SCHEDULE_KIND_COSINE_RESTARTS: 'SCHEDULE_KIND_COSINE_RESTARTS',
 } as const;
 
 export type ScheduleKind =
@@ -19,5 +23,10 @@ export type ScheduleKind =
   | 3
   | 'SCHEDULE_KIND_COSINE'
   | 4
+  /**
+   * SGDR: cosine annealing in cycles that restart at the max rate (see FinalSpec.warm_restarts).
+   */
+  | 'SCHEDULE_KIND_COSINE_RESTARTS'
+  | 5
 
 export type ScheduleKind__Output = typeof ScheduleKind[keyof typeof ScheduleKind]

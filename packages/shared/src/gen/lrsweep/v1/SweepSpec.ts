@@ -8,6 +8,7 @@ import type { SearchSpec as _lrsweep_v1_SearchSpec, SearchSpec__Output as _lrswe
 import type { PruningSpec as _lrsweep_v1_PruningSpec, PruningSpec__Output as _lrsweep_v1_PruningSpec__Output } from '../../lrsweep/v1/PruningSpec.js';
 import type { FinalSpec as _lrsweep_v1_FinalSpec, FinalSpec__Output as _lrsweep_v1_FinalSpec__Output } from '../../lrsweep/v1/FinalSpec.js';
 import type { RangeTestSpec as _lrsweep_v1_RangeTestSpec, RangeTestSpec__Output as _lrsweep_v1_RangeTestSpec__Output } from '../../lrsweep/v1/RangeTestSpec.js';
+import type { LayerGroupsSpec as _lrsweep_v1_LayerGroupsSpec, LayerGroupsSpec__Output as _lrsweep_v1_LayerGroupsSpec__Output } from '../../lrsweep/v1/LayerGroupsSpec.js';
 
 /**
  * The sweep spec as a structured message, field for field the YAML spec (camelCase there,
@@ -26,6 +27,10 @@ export interface SweepSpec {
   'pruning'?: (_lrsweep_v1_PruningSpec | null);
   'final'?: (_lrsweep_v1_FinalSpec | null);
   'rangeTest'?: (_lrsweep_v1_RangeTestSpec | null);
+  /**
+   * Per-layer-group (discriminative) rates; unset: one rate for the whole model.
+   */
+  'layerGroups'?: (_lrsweep_v1_LayerGroupsSpec | null);
   '_seed'?: "seed";
   '_batchSize'?: "batchSize";
 }
@@ -47,6 +52,10 @@ export interface SweepSpec__Output {
   'pruning': (_lrsweep_v1_PruningSpec__Output | null);
   'final': (_lrsweep_v1_FinalSpec__Output | null);
   'rangeTest': (_lrsweep_v1_RangeTestSpec__Output | null);
+  /**
+   * Per-layer-group (discriminative) rates; unset: one rate for the whole model.
+   */
+  'layerGroups': (_lrsweep_v1_LayerGroupsSpec__Output | null);
   '_seed'?: "seed";
   '_batchSize'?: "batchSize";
 }

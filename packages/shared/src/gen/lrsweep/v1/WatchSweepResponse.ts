@@ -5,6 +5,7 @@ import type { Trial as _lrsweep_v1_Trial, Trial__Output as _lrsweep_v1_Trial__Ou
 import type { LossPoint as _lrsweep_v1_LossPoint, LossPoint__Output as _lrsweep_v1_LossPoint__Output } from '../../lrsweep/v1/LossPoint.js';
 import type { Decision as _lrsweep_v1_Decision, Decision__Output as _lrsweep_v1_Decision__Output } from '../../lrsweep/v1/Decision.js';
 import type { FinalProgress as _lrsweep_v1_FinalProgress, FinalProgress__Output as _lrsweep_v1_FinalProgress__Output } from '../../lrsweep/v1/FinalProgress.js';
+import type { RateChange as _lrsweep_v1_RateChange, RateChange__Output as _lrsweep_v1_RateChange__Output } from '../../lrsweep/v1/RateChange.js';
 
 export interface WatchSweepResponse {
   /**
@@ -19,7 +20,11 @@ export interface WatchSweepResponse {
    * Last: the finished sweep.
    */
   'done'?: (_lrsweep_v1_Sweep | null);
-  'event'?: "snapshot"|"trialStarted"|"loss"|"decision"|"finalProgress"|"done";
+  /**
+   * The final training changed its rate (also listed in Sweep.final.adjustments).
+   */
+  'rateChange'?: (_lrsweep_v1_RateChange | null);
+  'event'?: "snapshot"|"trialStarted"|"loss"|"decision"|"finalProgress"|"done"|"rateChange";
 }
 
 export interface WatchSweepResponse__Output {
@@ -35,5 +40,9 @@ export interface WatchSweepResponse__Output {
    * Last: the finished sweep.
    */
   'done'?: (_lrsweep_v1_Sweep__Output | null);
-  'event'?: "snapshot"|"trialStarted"|"loss"|"decision"|"finalProgress"|"done";
+  /**
+   * The final training changed its rate (also listed in Sweep.final.adjustments).
+   */
+  'rateChange'?: (_lrsweep_v1_RateChange__Output | null);
+  'event'?: "snapshot"|"trialStarted"|"loss"|"decision"|"finalProgress"|"done"|"rateChange";
 }
