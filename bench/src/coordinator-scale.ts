@@ -5,7 +5,9 @@
  * Everything is real except the trainer: a fresh nats-server with JetStream on a free port, the
  * coordinator as its own process (the built CLI, so its CPU and memory are its own), and simulated
  * workers in a couple of child processes that serve the real WorkerService over gRPC on loopback
- * and publish synthetic loss curves through the real Outbox, with heartbeats
+ * and publish synthetic loss curves through the real Outbox (or, with `publish: 'core'`, as plain
+ * core-NATS messages that JetStream stores all the same: a cheaper load generator, so that on a
+ * small machine the coordinator rather than the generator is what is measured), with heartbeats
  * (coordinator-scale-workers.ts). Sweeps are submitted through the SweepService as the running
  * ones use up their rates, so the workers are never short of work.
  *
@@ -16,12 +18,15 @@
  *    exactly, for the reports that decide something a worker sees: a NaN report published → the
  *    coordinator's StopTrial arriving at the worker;
  *  - dispatch latency: a slot freed → the next RunTrial on that worker;
- *  - the coordinator's CPU seconds per second and RSS (from /proc), and nats-server's CPU.
+ *  - the coordinator's CPU seconds per second and RSS (from /proc), heap and event-loop delay
+ *    (its /metrics), and nats-server's CPU;
+ *  - then its capacity: stopped (SIGSTOP) for a few seconds while the workers publish, then let
+ *    go with the workers quiet, how fast it catches up on the backlog.
  * Baselines from the same run: a small configuration (10 workers), and raw JetStream throughput of
  * the same server (publish with acks, consume with an ordered consumer, no coordinator).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -570,6 +575,7 @@ async function measure(workers: number, options: CoordinatorScaleOptions): Promi
       ),
     );
     await coordinator.stop('SIGTERM', 15_000);
+    if (options.profileDir) writeFileSync(join(options.profileDir, `coordinator-${workers}w.log`), coordinator.output());
     await nats.server.stop();
     rmSync(nats.dir, { recursive: true, force: true });
   }

@@ -26,6 +26,8 @@ export interface FinetuneVariant {
   valLoss: number | null;
   wallSeconds: number;
   error: string | null;
+  /** The spec seed (data sample, fresh head's initialisation, data order). */
+  seed: number;
 }
 
 export interface FinetuneResult {
@@ -50,6 +52,7 @@ async function sweep(spec: SweepSpec, workers: number, backend: string, modelsDi
 
 function variantOf(name: string, specPath: string, description: string, spec: SweepSpec, result: SweepResult): FinetuneVariant {
   return {
+    seed: spec.seed,
     name,
     spec: specPath,
     description,
@@ -65,7 +68,7 @@ function variantOf(name: string, specPath: string, description: string, spec: Sw
   };
 }
 
-export async function runFinetune(options: { workers: number; backend: string; log?: (line: string) => void }): Promise<FinetuneResult> {
+export async function runFinetune(options: { workers: number; backend: string; seeds?: number; log?: (line: string) => void }): Promise<FinetuneResult> {
   const log = options.log ?? (() => undefined);
   const modelsDir = mkdtempSync(join(tmpdir(), 'lrsweep-finetune-'));
   log('pre-training the CNN on digits 0-4 ...');
@@ -78,41 +81,66 @@ export async function runFinetune(options: { workers: number; backend: string; l
   log(`pre-trained: val accuracy on digits 0-4 ${(100 * (pretrain.final.valAccuracy ?? NaN)).toFixed(1)}% -> ${PRETRAINED}`);
 
   const variants: FinetuneVariant[] = [];
-  const run = async (name: string, file: string, description: string, edit?: (spec: SweepSpec) => SweepSpec) => {
+  const run = async (seed: number, name: string, file: string, description: string, edit?: (spec: SweepSpec) => SweepSpec) => {
     let spec = loadSpecFile(join(EXAMPLES, file));
-    if (edit) spec = parseSpec(edit(spec));
-    log(`fine-tuning: ${name} ...`);
+    spec = parseSpec(edit ? edit({ ...spec, seed }) : { ...spec, seed });
+    log(`fine-tuning (seed ${seed}): ${name} ...`);
     const result = await sweep(spec, options.workers, options.backend, modelsDir);
     const variant = variantOf(name, `examples/finetune/${file}`, description, spec, result);
     log(`  ${variant.state}, best ${variant.best?.toPrecision(2) ?? '—'}, val accuracy ${variant.valAccuracy === null ? '—' : (100 * variant.valAccuracy).toFixed(1) + '%'}`);
     variants.push(variant);
     return variant;
   };
-  const oneRate = await run('one rate for all layers', 'one-rate.yaml', 'ASHA over the rate of the whole model');
-  await run('discriminative, spread 100', 'discriminative-spread-100.yaml', 'ASHA over the head rate; conv1 at 1/100 of it, geometric in between (fastai slice(lr/100, lr))');
-  const base = oneRate.best ?? 0.1;
-  await run('discriminative, spread swept', 'discriminative-sweep-spread.yaml', `head fixed at the one-rate best (${base.toPrecision(2)}); ASHA over conv1's rate from base/10^4 to base`, (spec) => ({
-    ...spec,
-    grid: { ...spec.grid, min: base / 1e4, max: base },
-    layerGroups: { ...spec.layerGroups!, base },
-  }));
-  await run('frozen body, head only', 'frozen-body.yaml', 'ASHA over the head rate; conv1, conv2, dense1 frozen');
+  const firstSeed = loadSpecFile(join(EXAMPLES, 'one-rate.yaml')).seed;
+  // Each seed draws another 250-example sample, fresh head and data order: the spread over seeds
+  // says how much of a difference between variants is noise.
+  for (let s = 0; s < (options.seeds ?? 1); s++) {
+    const seed = firstSeed + s;
+    const oneRate = await run(seed, 'one rate for all layers', 'one-rate.yaml', 'ASHA over the rate of the whole model');
+    await run(seed, 'discriminative, spread 100', 'discriminative-spread-100.yaml', 'ASHA over the head rate; conv1 at 1/100 of it, geometric in between (fastai slice(lr/100, lr))');
+    const base = oneRate.best ?? 0.1;
+    await run(seed, 'discriminative, spread swept', 'discriminative-sweep-spread.yaml', `head fixed at the one-rate best; ASHA over conv1's rate from base/10^4 to base`, (spec) => ({
+      ...spec,
+      grid: { ...spec.grid, min: base / 1e4, max: base },
+      layerGroups: { ...spec.layerGroups!, base },
+    }));
+    await run(seed, 'frozen body, head only', 'frozen-body.yaml', 'ASHA over the head rate; conv1, conv2, dense1 frozen');
+  }
   return { backend: pretrain.backend, pretrain: { valAccuracy: pretrain.final.valAccuracy, steps: pretrain.budget.stepsSpent + pretrain.final.steps, wallSeconds: pretrain.wallSeconds, modelPath: PRETRAINED }, variants };
 }
 
 export function formatFinetune(result: FinetuneResult): string {
   const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(1)}%`);
-  const baseline = result.variants[0];
+  const seeds = [...new Set(result.variants.map((v) => v.seed))];
+  const names = [...new Set(result.variants.map((v) => v.name))];
+  const baselineOf = (seed: number) => result.variants.find((v) => v.seed === seed && v.name === names[0]);
   const rows = result.variants.map((v) => {
+    const baseline = baselineOf(v.seed);
     const delta = v.valAccuracy !== null && baseline?.valAccuracy != null ? `${((v.valAccuracy - baseline.valAccuracy) * 100 >= 0 ? '+' : '')}${((v.valAccuracy - baseline.valAccuracy) * 100).toFixed(1)}` : '—';
     const rates = v.groupRates.map((g) => `${g.group} ${g.rate === 0 ? '0' : g.rate.toPrecision(2)}`).join(', ');
-    return `| ${v.name} | ${v.state} | ${v.best?.toPrecision(2) ?? '—'} | ${rates || '—'} | ${v.searchSteps} | ${v.finalSteps} | ${pct(v.valAccuracy)} | ${delta} | ${v.wallSeconds.toFixed(0)} s |`;
+    return `| ${v.seed} | ${v.name} | ${v.state} | ${v.best?.toPrecision(2) ?? '—'} | ${rates || '—'} | ${v.searchSteps} | ${v.finalSteps} | ${pct(v.valAccuracy)} | ${delta} | ${v.wallSeconds.toFixed(0)} s |`;
+  });
+  const summary = names.map((name) => {
+    const accs = result.variants.filter((v) => v.name === name && v.valAccuracy !== null).map((v) => v.valAccuracy!);
+    const deltas = seeds.flatMap((seed) => {
+      const v = result.variants.find((x) => x.seed === seed && x.name === name);
+      const b = baselineOf(seed);
+      return v?.valAccuracy != null && b?.valAccuracy != null ? [v.valAccuracy - b.valAccuracy] : [];
+    });
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    const sd = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
+    const steps = mean(result.variants.filter((v) => v.name === name).map((v) => v.searchSteps + v.finalSteps));
+    return `| ${name} | ${accs.length} | ${pct(mean(accs))} ± ${(100 * sd(accs)).toFixed(1)} | ${deltas.length ? `${mean(deltas) >= 0 ? '+' : ''}${(100 * mean(deltas)).toFixed(1)} (${deltas.filter((d) => d > 0).length} of ${deltas.length} seeds better)` : '—'} | ${steps.toFixed(0)} |`;
   });
   return [
-    `fine-tuning on MNIST digits 5-9 (250 training examples, ${result.backend}); the CNN was pre-trained on digits 0-4 (${result.pretrain.steps} steps, ${pct(result.pretrain.valAccuracy)} on 0-4) and its head starts fresh. Baseline: one rate for all layers, run in the same process.`,
+    `fine-tuning on MNIST digits 5-9 (250 training examples, ${result.backend}, seeds ${seeds.join(', ')}); the CNN was pre-trained on digits 0-4 (${result.pretrain.steps} steps, ${pct(result.pretrain.valAccuracy)} on 0-4) and its head starts fresh. Baseline: one rate for all layers, same seed, run in the same process.`,
     '',
-    '| variant | state | best swept value | peak rate per group (final) | search steps | final steps | val acc (5-9) | vs one rate (points) | wall |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| variant | seeds | val acc (5-9), mean ± sd | vs one rate, points (mean) | steps (search + final), mean |',
+    '|---|---|---|---|---|',
+    ...summary,
+    '',
+    '| seed | variant | state | best swept value | peak rate per group (final) | search steps | final steps | val acc (5-9) | vs one rate (points) | wall |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');

@@ -156,11 +156,12 @@ program
   .command('finetune')
   .description('pre-train a CNN on MNIST digits 0-4, fine-tune it on 250 examples of 5-9 with one rate vs discriminative rates (examples/finetune), each a real sweep')
   .option('--workers <n>', 'local worker processes', '2')
+  .option('--seeds <n>', 'repeat every variant with this many seeds (another sample, head and data order each)', '3')
   .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
   .option('--json', 'print the result as JSON')
   .option('--record', 'append the numbers to bench/RESULTS.md')
-  .action(async (options: { workers: string; backend: string; json?: boolean; record?: boolean }) => {
-    const result = await runFinetune({ workers: Number(options.workers), backend: options.backend, log: (line) => process.stderr.write(`${line}\n`) });
+  .action(async (options: { workers: string; seeds: string; backend: string; json?: boolean; record?: boolean }) => {
+    const result = await runFinetune({ workers: Number(options.workers), seeds: Number(options.seeds), backend: options.backend, log: (line) => process.stderr.write(`${line}\n`) });
     const text = formatFinetune(result);
     process.stdout.write(options.json ? JSON.stringify(result, null, 2) + '\n' : text);
     if (options.record) appendResult('finetune', text, result.backend);

@@ -89,13 +89,15 @@ export interface Report {
 
 /**
  * A trial's raw loss reports, for the stagnation trend over the last `windowSteps` steps: the
- * reports of the window (and, when asked, those after an earlier step a resume may go back to),
- * at most `capacity` of them, the newest kept. Also the step of the trial's first report, which
- * tells whether its reports cover the whole window.
+ * reports of the window, at most `capacity` of them (the newest), and a copy of the window as it
+ * was at the last checkpoint, which a resume goes back to. Also the step of the trial's first
+ * report, which tells whether its reports cover the whole window.
  */
 export class ReportWindow {
   private items: Report[] = [];
   private head = 0;
+  /** The window at the last checkpoint (see `mark`). */
+  private atCheckpoint: { step: number; items: Report[] } | undefined;
   /** Step of the first report (undefined: none). */
   firstStep: number | undefined;
 
@@ -130,9 +132,19 @@ export class ReportWindow {
     return this.items.slice(lo);
   }
 
-  /** Forgets the reports after `step`. */
+  /** Keeps a copy of the reports in (step − windowSteps, step]: the window of a resume from a checkpoint at `step`. */
+  mark(step: number, windowSteps: number): void {
+    this.atCheckpoint = { step, items: this.since(step - windowSteps).filter((r) => r.step <= step) };
+  }
+
+  /** Forgets the reports after `step` (a resume from there: from its checkpoint's copy when there is one). */
   truncate(step: number): void {
-    while (this.items.length > this.head && this.items[this.items.length - 1]!.step > step) this.items.pop();
+    if (this.atCheckpoint?.step === step) {
+      this.items = [...this.atCheckpoint.items];
+      this.head = 0;
+    } else {
+      while (this.items.length > this.head && this.items[this.items.length - 1]!.step > step) this.items.pop();
+    }
     if (this.firstStep !== undefined && this.firstStep > step) {
       this.firstStep = undefined;
       this.items = [];

@@ -8,14 +8,18 @@ import { promotionQuota, rankValue, rungBudgets } from './rungs.js';
  * reported, a trial reached its budget, a slot is free, a worker left), commands come out (start,
  * resume, stop, release). Replaying the same events gives the same decisions.
  *
- * Cost: a loss report is O(1) (plus the stagnation trend over its window's reports, and, when a
- * smaller rate diverged earlier, one comparison per divergence, once), and every other event
- * O(log n) per trial it changes (plus the peers lists decisions carry as evidence). Trials are
+ * Cost: a loss report is O(1), plus the stagnation trend over its window's reports, one
+ * comparison per divergence of a smaller rate (once each), and, only when its trend is flat, a
+ * look at each peer's curve at that step (O(n log points)); every other event is O(log n) per
+ * trial it changes (plus the peers lists that decisions carry as evidence). Trials are
  * indexed per rung in ranked sets (their validation loss there, ties by the smaller rate) and
  * counted by state, so no event scans the grid; see {@link NaiveSweepScheduler} in
  * naive-scheduler.ts for the straightforward version the tests compare it with.
- * Memory per trial is bounded: at most `curvePoints` points of its smoothed curve and
- * `windowReports` raw reports (defaults 512 and 1024), whatever the number of steps.
+ * Memory per trial is bounded, whatever the number of steps: at most `curvePoints` points of its
+ * smoothed curve (default 512; beyond, older points are thinned out) and the raw reports of its
+ * stagnation window (at most `windowReports`, default 1024), plus a copy of that window at its
+ * last checkpoint. Within those bounds the decisions are those of the unbounded version; beyond,
+ * they stay deterministic (a replay thins out the same points).
  *
  * Trial lifecycle:
  *   PENDING ──start──▶ RUNNING ──budget reached──▶ PAUSED ──promote──▶ RUNNING ... ──top rung──▶ COMPLETED
@@ -411,10 +415,8 @@ export class SweepScheduler {
       t.lastFiniteSmoothed = t.smoothed;
       t.history.push(step, t.smoothed);
       const first = t.reports.firstStep === undefined;
-      // Keep the reports of the stagnation window, and, with portable state, those after the
-      // window before the last checkpoint (a resume goes back there).
-      const back = this.config.portable === true && t.checkpointStep > 0 ? Math.min(step, t.checkpointStep) : step;
-      t.reports.push(step, loss, back - this.config.stagnation.windowSteps);
+      // Only the stagnation window's reports are kept (and a copy of it at each checkpoint).
+      t.reports.push(step, loss, step - this.config.stagnation.windowSteps);
       if (first) this.startingLoss = Math.min(this.startingLoss ?? Infinity, loss);
     } else {
       t.smoothed = NaN;
@@ -502,6 +504,7 @@ export class SweepScheduler {
   private markCheckpoint(t: Trial, step: number): void {
     if (step < t.checkpointStep) return;
     t.checkpointStep = step;
+    t.reports.mark(step, this.config.stagnation.windowSteps);
     t.checkpointStats = { ema: t.ema, emaCount: t.emaCount, best: t.best, smoothed: t.smoothed, lastFiniteSmoothed: t.lastFiniteSmoothed };
   }
 
