@@ -122,6 +122,11 @@ export class Outbox {
     return this.count;
   }
 
+  /** Whether messages of this order key (a trial: `<sweepId>.<trialId>`) wait for their acknowledgement. */
+  hasPending(orderKey: string): boolean {
+    return this.lanes.has(orderKey);
+  }
+
   /** Queues a message; `orderKey` (default: the trial of the subject) says what it stays in order with. */
   push(subject: string, data: Uint8Array, msgID: string, orderKey: string = orderKeyOf(subject)): void {
     if (this.closed) return;

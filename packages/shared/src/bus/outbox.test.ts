@@ -25,6 +25,23 @@ describe('Outbox (pipelined, in order per trial)', () => {
     expect(orderKeyOf('lrsweep.ctl._.job')).toBe('lrsweep.ctl._.job');
   });
 
+  it('says which trials still have messages waiting for their acknowledgement (the worker lists them in heartbeats)', async () => {
+    const { js, calls } = fakeJetStream();
+    const outbox = new Outbox(nc, js);
+    outbox.push('lrsweep.loss.s.a', bytes, 'a.1');
+    outbox.push('lrsweep.trial.s.a', bytes, 'a.budget');
+    outbox.push('lrsweep.trial.s.b', bytes, 'b.budget');
+    expect([outbox.hasPending('s.a'), outbox.hasPending('s.b'), outbox.hasPending('s.c')]).toEqual([true, true, false]);
+    calls[0]!.resolve();
+    calls[1]!.resolve();
+    await settle();
+    expect(outbox.hasPending('s.a')).toBe(true); // its budget event is still in flight
+    expect(outbox.hasPending('s.b')).toBe(false);
+    calls[2]!.resolve();
+    await settle();
+    expect(outbox.hasPending('s.a')).toBe(false);
+  });
+
   it('has one publish in flight per trial and many trials in flight together', async () => {
     const { js, calls } = fakeJetStream();
     const outbox = new Outbox(nc, js);

@@ -86,6 +86,8 @@ export class WorkerServer {
   /** Events of one trial are handled in order, a checkpoint save included. */
   private readonly chains = new Map<string, Promise<void>>();
   private outbox: Outbox | undefined;
+  /** Attempts with a trial event in the outbox, by `sweepId/trialId`: listed in heartbeats until it is acknowledged. */
+  private readonly endingAttempts = new Map<string, number>();
   private checkpoints: ObjectStore | null = null;
   private heartbeat: NodeJS.Timeout | undefined;
   private grpcServer: LrsweepServer | undefined;
@@ -161,6 +163,15 @@ export class WorkerServer {
       const [sweepId = '', trialId = ''] = key.split('/');
       return { sweepId, trialId, attempt: this.jobs.get(key)?.attempt ?? 0 };
     });
+    // A trial that ended here but whose last event still waits in the outbox (heartbeats go over
+    // core NATS and overtake it) is still listed: otherwise the coordinator would requeue a trial
+    // that finished, and redo it.
+    const listed = new Set(running.map((r) => `${r.sweepId}/${r.trialId}`));
+    for (const [key, attempt] of this.endingAttempts) {
+      const [sweepId = '', trialId = ''] = key.split('/');
+      if (!this.outbox?.hasPending(`${sweepId}.${trialId}`)) this.endingAttempts.delete(key);
+      else if (!listed.has(key)) running.push({ sweepId, trialId, attempt });
+    }
     const beat: WorkerHeartbeat = {
       workerId: this.workerId,
       address: this.address,
@@ -201,6 +212,7 @@ export class WorkerServer {
 
   /** Ids that make a re-sent message a duplicate, and reports of another attempt distinct. */
   private publish(subject: string, message: LossReport | TrialEvent): void {
+    if ('type' in message) this.endingAttempts.set(`${message.sweepId}/${message.trialId}`, message.attempt);
     const id = 'type' in message ? `${message.sweepId}.${message.trialId}.${message.attempt}.${message.type}.${'step' in message ? message.step : ''}` : `${message.sweepId}.${message.trialId}.${message.attempt}.loss.${message.step}`;
     const changes = this.rateChanges.get(trialKey(message.sweepId, message.trialId));
     this.outbox?.push(subject, encodeMessage(message), changes ? `${id}.r${changes}` : id);
