@@ -1,6 +1,6 @@
 import type { RateChange__Output } from '@lrsweep/shared/gen/lrsweep/v1/RateChange';
 import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
-import { builtinWeightedLayerNames, groupRates, resolveLayerGroups, specFromProto, sweptQuantity, type SweepSpec } from '@lrsweep/shared';
+import { builtinWeightedLayerNames, groupRates, resolveLayerGroups, specFromProto, sweptQuantity, type LayerGroupsConfig, type SweepSpec } from '@lrsweep/shared';
 import { formatLoss, formatRate, table } from './format.js';
 
 export type TrialStateName = 'PENDING' | 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'PRUNED' | 'FAILED' | 'CANCELLED';
@@ -45,6 +45,13 @@ export interface SweepResult {
 
 function layerGroupsOf(sweep: Sweep__Output): SweepResult['layerGroups'] {
   if (!sweep.spec?.layerGroups) return null;
+  // A topology model's groups are resolved only on the worker; and parsing its spec would write the
+  // topology to a file: name what is swept from the message alone.
+  if (sweep.spec.model?.topologyJson) {
+    const mode = sweep.spec.layerGroups.sweep;
+    const swept: LayerGroupsConfig['sweep'] = mode === 'LAYER_GROUP_SWEEP_SPREAD' ? 'spread' : mode === 'LAYER_GROUP_SWEEP_GROUP' ? { group: sweep.spec.layerGroups.group } : 'base';
+    return { swept: sweptQuantity({ sweep: swept }), finalRates: null };
+  }
   let spec: SweepSpec;
   try {
     spec = specFromProto(sweep.spec);

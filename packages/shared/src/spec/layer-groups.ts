@@ -58,7 +58,8 @@ export function builtinWeightedLayerNames(model: { builtin: 'mlp'; hidden: numbe
   return [...model.filters.map((_, i) => `conv${i + 1}`), ...model.dense.map((_, i) => `dense${i + 1}`), 'logits'];
 }
 
-function globToRegExp(pattern: string): RegExp {
+/** A glob over layer names (`*`, `?`) as an anchored regular expression. */
+export function globToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }

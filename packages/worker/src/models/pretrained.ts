@@ -2,14 +2,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { TrainingSetupError } from '@lrsweep/shared';
+import { globToRegExp, TrainingSetupError } from '@lrsweep/shared';
 
 export interface PretrainedSpec {
   path: string;
   reinitialize: string[];
 }
-
-const globToRegExp = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 
 /**
  * Copies trained weights into a freshly built model, layer by layer and weight by weight, matched
