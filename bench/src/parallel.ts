@@ -45,15 +45,17 @@ export interface ParallelRun {
   busySeconds: number;
   /** Of which setup: data, model build, restoring a paused trial. */
   setupSeconds: number;
-  /** The final training's busy time (one trial: the other slots cannot help with it). */
+  /** The longest final training's busy time (each is one job: other slots cannot help with it). */
   finalSeconds: number;
+  /** Final trainings run (one per candidate peak rate, final.candidates). */
+  finalCandidates: number;
   /** (busySeconds / workers) / sweepSeconds. */
   efficiency: number;
   /** Share of slot time with no attempt running: 1 − efficiency. */
   idleShare: number;
   /** Efficiency without the worker start: busy / (N × sweep wall − idle.workerStart). */
   efficiencyAfterStart: number;
-  /** The best efficiency possible with this busy time when the final training runs on one slot. */
+  /** The best efficiency possible with this busy time given the final trainings' length (each on one slot). */
   finalBound: number;
   idle: IdleBreakdown;
   /** Gaps between consecutive attempts on one slot. */
@@ -134,7 +136,10 @@ function analyse(
 ): ParallelRun {
   const windowEnd = createdMs + sweepSeconds * 1000;
   const clip = (t: number) => Math.min(windowEnd, Math.max(createdMs, t));
-  const final = attempts.find((a) => a.trialId === 'final' && a.end === 'final-done');
+  // Final trainings: one per candidate peak rate (final, final-2, ...), run at once on free slots.
+  const finals = attempts.filter((a) => /^final(-\d+)?$/.test(a.trialId) && a.end === 'final-done');
+  const finalsStart = finals.length > 0 ? Math.min(...finals.map((f) => clip(f.startedAtMs))) : undefined;
+  const finalsEnd = finals.length > 0 ? Math.max(...finals.map((f) => clip(f.endedAtMs))) : undefined;
   const idle: IdleBreakdown = { workerStart: 0, firstDispatch: 0, betweenAttempts: 0, searchTail: 0, duringFinal: 0, tail: 0 };
   const gapsMs: number[] = [];
   const firstSetupMs: number[] = [];
@@ -152,6 +157,11 @@ function analyse(
       const next = mine[k + 1];
       if (next) {
         const gap = Math.max(0, clip(next.startedAtMs) - clip(a.endedAtMs));
+        // Waiting for a final to start is waiting for the search's last trials, not dispatch.
+        if (finals.includes(next)) {
+          idle.searchTail += gap / 1000;
+          return;
+        }
         gapsMs.push(gap);
         idle.betweenAttempts += gap / 1000;
       }
@@ -159,9 +169,10 @@ function analyse(
     const last = mine.at(-1);
     if (last) {
       const lastEnd = clip(last.endedAtMs);
-      const elsewhere = final && final.workerId !== workerId;
-      const finalStart = elsewhere ? Math.max(lastEnd, clip(final.startedAtMs)) : lastEnd;
-      const finalEnd = elsewhere ? Math.max(finalStart, clip(final.endedAtMs)) : lastEnd;
+      // After its last job: waiting for the finals to start (the search's last trials), then for
+      // the last of them to end (a slot with no final, or one whose final ended first).
+      const finalStart = finalsStart === undefined ? lastEnd : Math.max(lastEnd, finalsStart);
+      const finalEnd = finalsEnd === undefined ? lastEnd : Math.max(finalStart, finalsEnd);
       idle.searchTail += (finalStart - lastEnd) / 1000;
       idle.duringFinal += (finalEnd - finalStart) / 1000;
       idle.tail += (windowEnd - finalEnd) / 1000;
@@ -169,7 +180,8 @@ function analyse(
   }
   const busySeconds = attempts.reduce((s, a) => s + a.busyMs, 0) / 1000;
   const efficiency = busySeconds / workers / sweepSeconds;
-  const finalSeconds = (final?.busyMs ?? 0) / 1000;
+  const finalBusySeconds = finals.reduce((sum, f) => sum + f.busyMs, 0) / 1000;
+  const finalSeconds = finals.reduce((max, f) => Math.max(max, f.busyMs), 0) / 1000;
   return {
     workers,
     strategy: spec.search.strategy,
@@ -183,7 +195,8 @@ function analyse(
     efficiency,
     idleShare: 1 - efficiency,
     efficiencyAfterStart: busySeconds / (workers * sweepSeconds - idle.workerStart),
-    finalBound: busySeconds / (workers * ((busySeconds - finalSeconds) / workers + finalSeconds)),
+    finalBound: busySeconds / (workers * ((busySeconds - finalBusySeconds) / workers + finalSeconds)),
+    finalCandidates: finals.length,
     idle,
     gaps: { count: gapsMs.length, medianMs: median(gapsMs), totalSeconds: gapsMs.reduce((s, g) => s + g, 0) / 1000 },
     attempts,

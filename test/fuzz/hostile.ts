@@ -406,6 +406,8 @@ export const MUTATIONS: Mutation[] = [
   intField('stagnation.window_steps', (m) => sub(sub(m, 'pruning'), 'stagnation'), 'windowSteps', 1, 1_000_000),
   doubleField('stagnation.min_rel_improvement', (m) => sub(sub(m, 'pruning'), 'stagnation'), 'minRelImprovement', RULES.minRelImprovement),
   intField('final.epochs', (m) => sub(m, 'final'), 'epochs', 1, 1000),
+  // 0 is valid (auto); 1-8 a count.
+  intField('final.candidates', (m) => sub(m, 'final'), 'candidates', 0, 8),
   {
     kind: 'final.schedule',
     // 5 is SCHEDULE_KIND_COSINE_RESTARTS, a valid schedule.

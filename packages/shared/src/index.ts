@@ -7,6 +7,7 @@ export * from './spec/load.js';
 export * from './lr/grid.js';
 export * from './lr/schedules.js';
 export * from './lr/adaptive.js';
+export * from './lr/final-candidates.js';
 export * from './lr/smoothing.js';
 export * from './rangetest/analysis.js';
 export * from './rangetest/report.js';

@@ -81,7 +81,7 @@ function watchOnce(client: SweepServiceClient, sweepId: string, options: WatchOp
     ? new MultiBar({ format: ' {lr} [{bar}] {value}/{total} {state} loss {loss}', hideCursor: true, clearOnComplete: false, stream: process.stderr, barsize: 24 }, Presets.shades_classic)
     : undefined;
   const trialBars = new Map<string, SingleBar>();
-  let finalBar: SingleBar | undefined;
+  const finalBars = new Map<string, SingleBar>();
   let maxSteps = 1;
   return new Promise((resolve, reject) => {
     const stream = client.watchSweep({ sweepId });
@@ -110,13 +110,20 @@ function watchOnce(client: SweepServiceClient, sweepId: string, options: WatchOp
         if (!tty && options.progress && d.kind !== 'DECISION_KIND_PAUSED') process.stderr.write(`  ${d.summary}\n`);
       } else if (event.finalProgress) {
         const p = event.finalProgress;
-        if (bars && !finalBar) finalBar = bars.create(p.totalSteps || 1, 0, { lr: '  final', state: 'TRAINING', loss: '—' });
+        // One bar per final candidate (final, final-2, ...).
+        const name = p.trialId || 'final';
+        let finalBar = finalBars.get(name);
+        if (bars && !finalBar) {
+          finalBar = bars.create(p.totalSteps || 1, 0, { lr: name.padStart(7), state: 'TRAINING', loss: '—' });
+          finalBars.set(name, finalBar);
+        }
         finalBar?.setTotal(p.totalSteps || 1);
         finalBar?.update(p.step, { loss: formatLoss(p.loss), state: p.valAccuracy !== undefined ? `epoch ${p.epoch}: val acc ${(p.valAccuracy * 100).toFixed(1)}%` : `epoch ${p.epoch}` });
-        if (!tty && options.progress && p.valAccuracy !== undefined) process.stderr.write(`  final training epoch ${p.epoch}: val loss ${formatLoss(p.valLoss)}, accuracy ${(p.valAccuracy * 100).toFixed(1)}%\n`);
+        if (!tty && options.progress && p.valAccuracy !== undefined) process.stderr.write(`  ${name === 'final' ? 'final training' : name} epoch ${p.epoch}: val loss ${formatLoss(p.valLoss)}, accuracy ${(p.valAccuracy * 100).toFixed(1)}%\n`);
       } else if (event.rateChange) {
         // Every change of the final training's rate, with its reason (bars or not).
-        const line = `  final training ${formatAdjustment(toAdjustment(event.rateChange))}`;
+        const which = event.rateChange.trialId && event.rateChange.trialId !== 'final' ? event.rateChange.trialId : 'final training';
+        const line = `  ${which} ${formatAdjustment(toAdjustment(event.rateChange))}`;
         if (bars) bars.log(`${line}\n`);
         else if (options.progress) process.stderr.write(`${line}\n`);
       } else if (event.done) {
@@ -168,6 +175,26 @@ export interface LocalSweepOptions {
  * coordinator in this process and N worker processes, all speaking the real protocols on loopback.
  * Resolves with the finished sweep; everything it started is stopped before it returns.
  */
+/** How long `run` waits for its local workers before submitting anyway (to those that are up). */
+const LOCAL_WORKER_STARTUP_MS = 60_000;
+
+/**
+ * Resolves once every local worker has registered with the coordinator, or the time is up, or
+ * the processes that are left are all registered (a worker that exits early is not waited for).
+ */
+async function waitForWorkers(coordinator: Coordinator, children: readonly ChildProcess[], timeoutMs: number): Promise<{ ready: number; ms: number }> {
+  const started = Date.now();
+  const alive = () => children.filter((c) => c.exitCode === null && c.signalCode === null).length;
+  // Only our own workers count: on a shared NATS, others may be registered too.
+  const ours = new Set(children.map((_, i) => `local-${i + 1}`));
+  for (;;) {
+    const ready = coordinator.workerIds().filter((id) => ours.has(id)).length;
+    if (ready === 0 && alive() === 0) throw new CliError('no local worker started (its error is printed above); check the backend with `lrsweep range-test` or run `lrsweep worker` by hand', 1);
+    if (ready >= alive() || Date.now() - started >= timeoutMs) return { ready, ms: Date.now() - started };
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export async function runLocalSweep(spec: SweepSpec, options: LocalSweepOptions): Promise<Sweep__Output> {
   // Local workers share this file system: a missing pretrained model is a mistake to name now, not
   // a failure of every trial later.
@@ -176,10 +203,15 @@ export async function runLocalSweep(spec: SweepSpec, options: LocalSweepOptions)
   }
   const embedded = options.natsUrl ? undefined : await EmbeddedNatsServer.start();
   const natsUrl = options.natsUrl ?? embedded!.url;
-  const coordinator = await Coordinator.start({ natsUrl, listen: '127.0.0.1:0', ...(options.verbose ? {} : { log: () => undefined }) });
   const children: ChildProcess[] = [];
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  const client = sweepClient(coordinator.address);
+  // Workers first: their start-up (processes, tfjs, wasm) overlaps the coordinator's.
+  for (let i = 0; i < options.workers; i++) {
+    const args = [main, 'worker', '--nats', natsUrl, '--slots', '1', '--backend', options.backend, '--id', `local-${i + 1}`, '--models-dir', options.modelsDir];
+    children.push(spawn(process.execPath, options.verbose ? args : [...args, '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] }));
+  }
+  let coordinator: Coordinator | undefined;
+  let client: ReturnType<typeof sweepClient> | undefined;
   const stopAll = async () => {
     await Promise.all(
       children.map(
@@ -191,18 +223,20 @@ export async function runLocalSweep(spec: SweepSpec, options: LocalSweepOptions)
           }),
       ),
     );
-    client.close();
-    await coordinator.shutdown(1000);
+    client?.close();
+    await coordinator?.shutdown(1000);
     await embedded?.close();
   };
   const onSignal = () => void stopAll().then(() => process.exit(130));
   process.once('SIGINT', onSignal);
   try {
-    for (let i = 0; i < options.workers; i++) {
-      const args = [main, 'worker', '--nats', natsUrl, '--slots', '1', '--backend', options.backend, '--id', `local-${i + 1}`, '--models-dir', options.modelsDir];
-      children.push(spawn(process.execPath, options.verbose ? args : [...args, '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] }));
-    }
+    coordinator = await Coordinator.start({ natsUrl, listen: '127.0.0.1:0', ...(options.verbose ? {} : { log: () => undefined }) });
+    client = sweepClient(coordinator.address);
     if (options.verbose) process.stderr.write(`lrsweep run: ${spec.name} on ${options.workers} local worker process(es), NATS ${embedded ? 'embedded' : natsUrl}\n`);
+    // The sweep starts once every worker is up, as on a cluster whose workers are already running:
+    // its trials then fill all slots from the first dispatch, and its wall time is the sweep's own.
+    const startup = await waitForWorkers(coordinator, children, LOCAL_WORKER_STARTUP_MS);
+    if (options.verbose) process.stderr.write(`lrsweep run: ${startup.ready} of ${options.workers} worker(s) ready in ${(startup.ms / 1000).toFixed(1)} s\n`);
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(spec) }, { deadlineMs: 10_000 });
     options.onSubmitted?.(sweepId);
     return await watchSweep(client, sweepId, { progress: options.verbose });

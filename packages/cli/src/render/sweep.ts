@@ -35,7 +35,14 @@ export interface SweepResult {
     modelPath: string;
     /** Every change of the rate, in order: the rate applied = schedule(step) × multiplier. */
     adjustments: RateAdjustment[];
+    /** Which candidate this is (final, final-2, ...). */
+    trialId: string;
   } | null;
+  /**
+   * Every final training, one per candidate peak rate (final.candidates), in order; `final` is the
+   * one with the lowest validation loss. One entry when a single final training ran.
+   */
+  finalCandidates: { trialId: string; lrMin: number; lrMax: number; steps: number; valLoss: number | null; valAccuracy: number | null; modelPath: string; error: string | null; chosen: boolean }[];
   decisions: { sequence: number; trial: string; kind: string; reason: string | null; summary: string; evidence: { rule: string; value: number | null; cutoff: number | null; rung: number; step: number } }[];
   wallSeconds: number;
   error: string | null;
@@ -139,8 +146,20 @@ export function toResult(sweep: Sweep__Output): SweepResult {
           valAccuracy: finiteOrNull(sweep.final.valAccuracy),
           modelPath: sweep.final.modelPath,
           adjustments: (sweep.final.adjustments ?? []).map(toAdjustment),
+          trialId: sweep.final.trialId || 'final',
         }
       : null,
+    finalCandidates: (sweep.finalCandidates ?? []).map((c) => ({
+      trialId: c.trialId,
+      lrMin: c.lrMin,
+      lrMax: c.lrMax,
+      steps: c.steps,
+      valLoss: finiteOrNull(c.valLoss),
+      valAccuracy: finiteOrNull(c.valAccuracy),
+      modelPath: c.modelPath,
+      error: c.error || null,
+      chosen: sweep.state === 'SWEEP_STATE_COMPLETED' && c.trialId === sweep.final?.trialId,
+    })),
     decisions: sweep.decisions.map((d) => ({
       sequence: Number(d.sequence),
       trial: d.trialId,
@@ -221,6 +240,13 @@ export function summarizeSweep(result: SweepResult): string {
       `final training: ${f.schedule} ${formatRate(f.lrMin)} → ${formatRate(f.lrMax)}, ${f.epochs} epoch(s), ${f.steps} steps` +
         (f.valAccuracy !== null ? `: val loss ${formatLoss(f.valLoss)}, accuracy ${(f.valAccuracy * 100).toFixed(1)}%` : ''),
     );
+    if (result.finalCandidates.length > 1) {
+      lines.push(`  ${result.finalCandidates.length} candidate peak rates, trained at once; the lowest validation loss wins:`);
+      for (const c of result.finalCandidates) {
+        const outcome = c.error ? `failed: ${c.error}` : c.valAccuracy !== null ? `val loss ${formatLoss(c.valLoss)}, accuracy ${(c.valAccuracy * 100).toFixed(1)}%` : `${c.steps} steps`;
+        lines.push(`    ${c.chosen ? '*' : ' '} ${c.trialId.padEnd(8)} peak ${formatRate(c.lrMax)}: ${outcome}`);
+      }
+    }
     if (result.layerGroups?.finalRates) lines.push(`  peak rate per layer group: ${result.layerGroups.finalRates.map((g) => `${g.group} ${g.rate === 0 ? 'frozen' : formatRate(g.rate)}`).join(', ')}`);
     if (f.adjustments.length > 0) {
       lines.push(`rate changes during final training (${f.adjustments.length}):`);

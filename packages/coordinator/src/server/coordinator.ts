@@ -3,7 +3,10 @@ import * as grpc from '@grpc/grpc-js';
 import { Events, type NatsConnection, type Subscription } from 'nats';
 import { z } from 'zod';
 import {
+  chooseFinalCandidate,
   clientCredentials,
+  finalCandidateCount,
+  finalCandidates,
   connectNats,
   createRegistry,
   createServer,
@@ -100,21 +103,8 @@ interface SweepRun {
   scheduler?: SweepScheduler;
   /** Range test of `auto`: seeds to run and results in. */
   rangeTest?: { pending: string[]; running: Set<string>; results: Map<string, SeedResult>; summary?: RangeTestSummary };
-  final?: {
-    lrMin: number;
-    lrMax: number;
-    epochs: number;
-    steps: number;
-    totalSteps: number;
-    started: boolean;
-    attempt: number;
-    workerId?: string;
-    valLoss?: number;
-    valAccuracy?: number;
-    modelPath?: string;
-    /** Rate changes of the final training (divergence guard, plateau, warm restarts). */
-    adjustments?: Adjustments;
-  };
+  /** The final trainings, one per candidate peak rate (final.candidates), in candidate order. */
+  finals?: FinalRun[];
   backends: Set<string>;
   /** Where each running job is. */
   placement: Map<string, string>;
@@ -125,7 +115,31 @@ interface SweepRun {
   specProto?: { spec: SweepSpec; proto: ReturnType<typeof specToProto> };
 }
 
-const FINAL_TRIAL_ID = 'final';
+/** One final training: a candidate peak rate, run as its own job. */
+interface FinalRun {
+  trialId: string;
+  lrMin: number;
+  lrMax: number;
+  epochs: number;
+  steps: number;
+  totalSteps: number;
+  started: boolean;
+  /** Finished, with a model (`final-done`) or an error. */
+  done: boolean;
+  error?: string;
+  attempt: number;
+  workerId?: string;
+  valLoss?: number;
+  valAccuracy?: number;
+  modelPath?: string;
+  /** Rate changes of the final training (divergence guard, plateau, warm restarts). */
+  adjustments?: Adjustments;
+}
+
+const isFinalTrialId = (trialId: string): boolean => trialId === 'final' || /^final-\d+$/.test(trialId);
+const finalOf = (run: SweepRun, trialId: string): FinalRun | undefined => run.finals?.find((f) => f.trialId === trialId);
+/** The final training that is the sweep's result: the lowest validation loss, once all are done. */
+const chosenFinal = (run: SweepRun): FinalRun | undefined => (run.finals?.every((f) => f.done) ? chooseFinalCandidate(run.finals) : undefined);
 const SCHEDULE_KIND = { constant: 'SCHEDULE_KIND_CONSTANT', 'one-cycle': 'SCHEDULE_KIND_ONE_CYCLE', triangular: 'SCHEDULE_KIND_TRIANGULAR', cosine: 'SCHEDULE_KIND_COSINE', 'cosine-restarts': 'SCHEDULE_KIND_COSINE_RESTARTS' } as const;
 const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
@@ -478,7 +492,7 @@ export class Coordinator {
   }
 
   private currentAttempt(run: SweepRun, trialId: string): number {
-    if (trialId === FINAL_TRIAL_ID) return run.final?.attempt ?? -1;
+    if (isFinalTrialId(trialId)) return finalOf(run, trialId)?.attempt ?? -1;
     if (run.rangeTest && trialId.startsWith('rt')) return 1;
     return run.scheduler?.attemptOf(trialId) ?? -1;
   }
@@ -519,9 +533,11 @@ export class Coordinator {
           if (placed === workerId && run.rangeTest.running.delete(trialId)) run.rangeTest.pending.unshift(trialId);
         }
       }
-      if (run.final?.workerId === workerId && run.state === 'FINAL_TRAINING' && run.final.started) {
-        run.final.started = false;
-        run.final.workerId = undefined;
+      for (const final of run.finals ?? []) {
+        if (final.workerId === workerId && run.state === 'FINAL_TRAINING' && final.started && !final.done) {
+          final.started = false;
+          final.workerId = undefined;
+        }
       }
       for (const [trialId, placed] of [...run.placement]) if (placed === workerId) run.placement.delete(trialId);
     }
@@ -563,15 +579,17 @@ export class Coordinator {
     if (this.live) this.metrics?.lossReports.inc();
     const backend = this.workers.get(report.workerId)?.backend;
     if (backend) run.backends.add(backend);
-    if (report.kind === 'final' && run.final) {
-      if (report.attempt !== run.final.attempt) return;
-      run.final.steps = report.step;
-      if (report.totalSteps) run.final.totalSteps = report.totalSteps;
-      if (report.valLoss !== undefined) Object.assign(run.final, { valLoss: report.valLoss, valAccuracy: report.valAccuracy });
+    if (report.kind === 'final') {
+      const final = finalOf(run, report.trialId);
+      if (!final || report.attempt !== final.attempt || final.done) return;
+      final.steps = report.step;
+      if (report.totalSteps) final.totalSteps = report.totalSteps;
+      if (report.valLoss !== undefined) Object.assign(final, { valLoss: report.valLoss, valAccuracy: report.valAccuracy });
       this.broadcast(run, {
         finalProgress: {
+          trialId: final.trialId,
           step: report.step,
-          totalSteps: run.final.totalSteps,
+          totalSteps: final.totalSteps,
           learningRate: report.learningRate,
           loss: report.loss,
           epoch: report.epoch ?? 0,
@@ -596,22 +614,25 @@ export class Coordinator {
   }
 
   private onTrialEvent(run: SweepRun, event: TrialEvent): void {
-    if (event.trialId === FINAL_TRIAL_ID && run.final) {
-      if (event.attempt !== run.final.attempt) return;
+    if (isFinalTrialId(event.trialId)) {
+      const final = finalOf(run, event.trialId);
+      if (!final || event.attempt !== final.attempt || final.done) return;
       if (event.type === 'rate-change') {
-        const change = addAdjustment((run.final.adjustments ??= []), event);
-        if (change) this.broadcast(run, { rateChange: change });
+        const change = addAdjustment((final.adjustments ??= []), event);
+        if (change) this.broadcast(run, { rateChange: { ...change, trialId: final.trialId } });
         return;
       }
       if (event.type === 'final-done') {
-        Object.assign(run.final, { valLoss: event.valLoss, valAccuracy: event.valAccuracy, modelPath: event.modelPath, steps: event.steps });
+        Object.assign(final, { done: true, valLoss: event.valLoss, valAccuracy: event.valAccuracy, modelPath: event.modelPath, steps: event.steps });
         run.backends.add(event.backend);
-        this.finish(run, 'COMPLETED');
       } else if (event.type === 'failed') {
-        this.finish(run, 'FAILED', `final training failed: ${event.error}`);
+        Object.assign(final, { done: true, error: `final training ${final.trialId} failed: ${event.error}` });
       } else if (event.type === 'stopped' && run.state === 'FINAL_TRAINING') {
-        this.finish(run, 'FAILED', `final training stopped at step ${event.step}: ${event.outcome === 'non-finite' ? 'the loss turned non-finite' : 'stopped'}`);
+        Object.assign(final, { done: true, error: `final training ${final.trialId} stopped at step ${event.step}: ${event.outcome === 'non-finite' ? 'the loss turned non-finite' : 'stopped'}` });
+      } else {
+        return;
       }
+      this.finishFinalsIfDone(run);
       return;
     }
     if (run.rangeTest && event.trialId.startsWith('rt')) {
@@ -647,9 +668,12 @@ export class Coordinator {
     const run = this.sweeps.get(r.sweepId);
     if (!run || r.attempt !== this.currentAttempt(run, r.trialId)) return;
     this.freeSlot(r.workerId, r.sweepId, r.trialId);
-    if (r.trialId === FINAL_TRIAL_ID && run.final && run.final.attempt === r.attempt) {
-      run.final.started = false;
-      run.final.workerId = undefined;
+    const final = isFinalTrialId(r.trialId) ? finalOf(run, r.trialId) : undefined;
+    if (final) {
+      if (final.attempt === r.attempt && !final.done) {
+        final.started = false;
+        final.workerId = undefined;
+      }
       return;
     }
     if (run.rangeTest && r.trialId.startsWith('rt')) {
@@ -703,7 +727,7 @@ export class Coordinator {
   private hasWork(run: SweepRun, workerId: string): boolean {
     if (run.state === 'RANGE_TEST') return (run.rangeTest?.pending.length ?? 0) > 0;
     if (run.state === 'SEARCHING') return run.scheduler?.hasWork(workerId) ?? false;
-    if (run.state === 'FINAL_TRAINING') return run.final !== undefined && !run.final.started;
+    if (run.state === 'FINAL_TRAINING') return (run.finals ?? []).some((f) => !f.started);
     return false;
   }
 
@@ -729,11 +753,13 @@ export class Coordinator {
       this.afterDecisions(run);
       return true;
     }
-    if (run.state === 'FINAL_TRAINING' && run.final && !run.final.started) {
-      run.final.started = true;
-      run.final.attempt += 1;
-      run.final.workerId = worker.workerId;
-      this.runOn(run, worker, { trialId: FINAL_TRIAL_ID, kind: 'TRIAL_KIND_FINAL', seed: run.spec.seed, lrMin: run.final.lrMin, lrMax: run.final.lrMax, attempt: run.final.attempt });
+    const final = run.state === 'FINAL_TRAINING' ? run.finals?.find((f) => !f.started) : undefined;
+    if (final) {
+      final.started = true;
+      final.attempt += 1;
+      final.workerId = worker.workerId;
+      // Every candidate trains from the same seed: they differ only in their peak rate.
+      this.runOn(run, worker, { trialId: final.trialId, kind: 'TRIAL_KIND_FINAL', seed: run.spec.seed, lrMin: final.lrMin, lrMax: final.lrMax, attempt: final.attempt });
       return true;
     }
     return false;
@@ -823,9 +849,26 @@ export class Coordinator {
     // final training takes the best value's group rates as its peak (the schedule warms up to them
     // from 1/25), rather than the top of the range, which would be the smallest spread.
     const sweepsRates = (run.spec.layerGroups?.sweep ?? 'base') === 'base';
-    const [lrMin, lrMax] = sweepsRates ? [range.min, range.max] : [best.learningRate, best.learningRate];
-    run.final = { lrMin, lrMax, epochs: run.spec.final.epochs, steps: 0, totalSteps: 0, started: false, attempt: 0 };
-    this.log(`sweep ${run.id}: search done, best lr ${best.learningRate}, final training over [${lrMin}, ${lrMax}]`);
+    const finalRange = sweepsRates ? range : { min: best.learningRate, max: best.learningRate };
+    // `auto` uses the slots the search leaves free: the workers' slots are journal facts, so a
+    // replay makes the same candidates.
+    const slots = [...this.workers.values()].reduce((n, w) => n + w.slots, 0);
+    const candidates = finalCandidates(finalRange, best.learningRate, finalCandidateCount(run.spec.final.candidates, slots));
+    run.finals = candidates.map((c) => ({ ...c, epochs: run.spec.final.epochs, steps: 0, totalSteps: 0, started: false, done: false, attempt: 0 }));
+    this.log(`sweep ${run.id}: search done, best lr ${best.learningRate}, final training over [${finalRange.min}, ${finalRange.max}]${candidates.length > 1 ? `, peaks ${candidates.map((c) => c.lrMax.toPrecision(3)).join(', ')}` : ''}`);
+  }
+
+  /** Once every candidate is done: completed with the best one, or failed when none finished. */
+  private finishFinalsIfDone(run: SweepRun): void {
+    const finals = run.finals ?? [];
+    if (!finals.every((f) => f.done)) return;
+    const chosen = chosenFinal(run);
+    if (chosen) {
+      if (finals.length > 1) this.log(`sweep ${run.id}: final ${chosen.trialId} (peak ${chosen.lrMax}) has the lowest validation loss of ${finals.length} candidates`);
+      this.finish(run, 'COMPLETED');
+    } else {
+      this.finish(run, 'FAILED', finals.map((f) => f.error ?? `${f.trialId}: no validation loss`).join('; '));
+    }
   }
 
   private startSearchFromRangeTest(run: SweepRun): void {
@@ -900,7 +943,7 @@ export class Coordinator {
       run.scheduler.releaseCurves();
     }
     for (const [trialId, workerId] of run.placement) {
-      if (trialId === FINAL_TRIAL_ID || trialId.startsWith('rt')) this.execute(run, [{ type: 'stop', trialId, workerId }]);
+      if (isFinalTrialId(trialId) || trialId.startsWith('rt')) this.execute(run, [{ type: 'stop', trialId, workerId }]);
     }
     // Watchers see every trial's cancellation, then the end; no final training follows.
     this.streamDecisions(run);
@@ -959,27 +1002,29 @@ export class Coordinator {
       trials: trials.map((t) => trialToProto(t)),
       // The range test of `auto` counts: its steps are compute the sweep spent.
       budget: { stepsSpent: (scheduler?.stepsSpent() ?? 0) + rangeTestSteps(run), fullGridSteps: scheduler?.fullGridSteps() ?? run.spec.grid.points * run.spec.search.maxSteps },
-      ...(run.final
-        ? {
-            final: {
-              schedule: SCHEDULE_KIND[run.spec.final.schedule],
-              lrMin: run.final.lrMin,
-              lrMax: run.final.lrMax,
-              epochs: run.final.epochs,
-              steps: run.final.steps,
-              totalSteps: run.final.totalSteps,
-              ...(run.final.valLoss !== undefined ? { valLoss: run.final.valLoss } : {}),
-              ...(run.final.valAccuracy !== undefined ? { valAccuracy: run.final.valAccuracy } : {}),
-              modelPath: run.final.modelPath ?? '',
-              workerId: run.final.workerId ?? '',
-              adjustments: adjustmentsOf(run.final.adjustments, run.final.attempt),
-            },
-          }
-        : {}),
+      ...(run.finals ? { final: this.finalToProto(run, chosenFinal(run) ?? run.finals[0]!), finalCandidates: run.finals.map((f) => this.finalToProto(run, f)) } : {}),
       decisions: (scheduler?.decisions ?? []).map((d: Decision) => decisionToProto(d)),
       wallSeconds: ((run.finishedMs ?? Date.now()) - run.createdMs) / 1000,
       error: run.error ?? '',
       createdUnixMs: run.createdMs,
+    };
+  }
+
+  private finalToProto(run: SweepRun, final: FinalRun): NonNullable<SweepMessage['final']> {
+    return {
+      trialId: final.trialId,
+      schedule: SCHEDULE_KIND[run.spec.final.schedule],
+      lrMin: final.lrMin,
+      lrMax: final.lrMax,
+      epochs: final.epochs,
+      steps: final.steps,
+      totalSteps: final.totalSteps,
+      ...(final.valLoss !== undefined ? { valLoss: final.valLoss } : {}),
+      ...(final.valAccuracy !== undefined ? { valAccuracy: final.valAccuracy } : {}),
+      modelPath: final.modelPath ?? '',
+      workerId: final.workerId ?? '',
+      adjustments: adjustmentsOf(final.adjustments, final.attempt).map((change) => ({ ...change, trialId: final.trialId })),
+      error: final.error ?? '',
     };
   }
 

@@ -25,7 +25,7 @@ const overTheWire = (spec: SweepSpecMessage): SweepSpecMessageOutput => submitSw
 describe('final: adaptive options, defaults', () => {
   it('the guard is on by default; plateau and warm restarts are off', () => {
     const spec = parseSpec(minimal);
-    expect(spec.final).toEqual({ epochs: 3, schedule: 'one-cycle', divergenceGuard: { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 } });
+    expect(spec.final).toEqual({ epochs: 3, schedule: 'one-cycle', divergenceGuard: { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 }, candidates: 'auto' });
     expect(spec.final.divergenceGuard.divergenceFactor).toBeUndefined(); // pruning.divergenceFactor applies
   });
 
@@ -99,8 +99,30 @@ describe('final: adaptive options over the wire (proto)', () => {
 
   it('unset messages take the defaults: no final.divergence_guard means the guard is on', () => {
     const back = specFromProto(overTheWire({ name: 'x', model: { mlp: { hidden: [4] } }, dataset: { spirals: {} }, final: { epochs: 2 } }));
-    expect(back.final).toEqual({ epochs: 2, schedule: 'one-cycle', divergenceGuard: { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 } });
+    expect(back.final).toEqual({ epochs: 2, schedule: 'one-cycle', divergenceGuard: { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 }, candidates: 'auto' });
     expect(back.final.reduceOnPlateau).toBeUndefined();
+  });
+
+  it('final.candidates: auto when unset or 0, a number as given, out of range named by its field', () => {
+    for (const candidates of [1, 3, 8] as const) {
+      const spec = parseSpec({ ...minimal, final: { candidates } });
+      expect(spec.final.candidates).toBe(candidates);
+      expect(specFromProto(overTheWire(specToProto(spec))).final.candidates).toBe(candidates);
+    }
+    const auto = parseSpec(minimal);
+    expect(specToProto(auto).final?.candidates).toBeUndefined();
+    expect(specFromProto(overTheWire(specToProto(auto))).final.candidates).toBe('auto');
+    expect(specFromProto(overTheWire({ ...specToProto(auto), final: { candidates: 0 } })).final.candidates).toBe('auto');
+    for (const candidates of [0, 9, 1.5, 'many']) {
+      expect(() => parseSpec({ ...minimal, final: { candidates } })).toThrow(/final\.candidates/);
+    }
+    let violations: string[] = [];
+    try {
+      specFromProto(overTheWire({ ...specToProto(auto), final: { candidates: -2 } }));
+    } catch (error) {
+      violations = (error as ProtoSpecError).violations.map((v) => v.field);
+    }
+    expect(violations).toContain('spec.final.candidates');
   });
 
   it('names proto fields in violations', () => {

@@ -151,6 +151,7 @@ function finalToProto(final: SweepSpec['final']): NonNullable<SweepSpecMessage['
     schedule: SCHEDULE_TO_PROTO[final.schedule],
     ...(w ? { warmRestarts: defined({ cycleEpochs: w.cycleEpochs, cycleSteps: w.cycleSteps, cycleMult: w.cycleMult }) } : {}),
     divergenceGuard: defined({ enabled: g.enabled, divergenceFactor: g.divergenceFactor, factor: g.factor, maxRetries: g.maxRetries, checkpointEvery: g.checkpointEvery }),
+    ...(final.candidates !== 'auto' ? { candidates: final.candidates } : {}),
     ...(p
       ? {
           reduceOnPlateau: defined({
@@ -173,6 +174,7 @@ function finalFromProto(final: NonNullable<SweepSpecMessageOutput['final']>, ctx
   const p = final.reduceOnPlateau;
   return defined({
     epochs: final.epochs ?? undefined,
+    candidates: final.candidates ? final.candidates : undefined,
     schedule: enumFromProto(final.schedule, SCHEDULE_TO_PROTO, SCHEDULE_VALUES, 'spec.final.schedule', ctx),
     warmRestarts: w ? defined({ cycleEpochs: w.cycleEpochs ?? undefined, cycleSteps: w.cycleSteps ?? undefined, cycleMult: w.cycleMult ?? undefined }) : undefined,
     divergenceGuard: g

@@ -190,6 +190,9 @@ export const ReduceOnPlateauSpec = z.strictObject({
 
 export const DEFAULT_DIVERGENCE_GUARD = { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 } as const;
 
+/** Most final trainings one sweep runs at once (`final.candidates`). */
+export const MAX_FINAL_CANDIDATES = 8;
+
 export const FinalSpec = z
   .strictObject({
     epochs: intIn(1, 1000).default(3),
@@ -198,6 +201,11 @@ export const FinalSpec = z
     divergenceGuard: DivergenceGuardSpec.default({ ...DEFAULT_DIVERGENCE_GUARD }),
     /** Off unless given ({} turns it on with the defaults). */
     reduceOnPlateau: ReduceOnPlateauSpec.optional(),
+    /**
+     * Final trainings at different peak rates, run at once on free slots; the one with the lowest
+     * validation loss is the result. `auto`: as many as there are slots, at most 3.
+     */
+    candidates: z.union([z.literal('auto'), intIn(1, MAX_FINAL_CANDIDATES)]).default('auto'),
   })
   .refine((f) => f.warmRestarts === undefined || f.schedule === 'cosine-restarts', {
     error: 'applies only to schedule: cosine-restarts (set final.schedule to cosine-restarts, or remove final.warmRestarts)',
@@ -257,7 +265,7 @@ export const SweepSpec = z
     grid: GridSpec.default({ min: 1e-4, max: 10, points: 16 }),
     search: SearchSpec.default({ strategy: 'asha', minSteps: 25, maxSteps: 375, reductionFactor: 3, reportEvery: 5 }),
     pruning: PruningSpec.default({ divergenceFactor: 4, stagnation: { windowSteps: 50, minRelImprovement: 0.01 } }),
-    final: FinalSpec.default({ epochs: 3, schedule: 'one-cycle', divergenceGuard: { ...DEFAULT_DIVERGENCE_GUARD } }),
+    final: FinalSpec.default({ epochs: 3, schedule: 'one-cycle', divergenceGuard: { ...DEFAULT_DIVERGENCE_GUARD }, candidates: 'auto' }),
     rangeTest: RangeTestSpec.default({ min: 1e-7, max: 10, steps: 100, seeds: 4, beta: 0.9 }),
     layerGroups: LayerGroupsSpec.optional(),
   })

@@ -129,6 +129,32 @@ export class WorkerServer {
 
   private async startAll(): Promise<void> {
     if (!isSubjectToken(this.workerId)) throw new Error(`worker id '${this.workerId}' must be 1-64 of A-Z a-z 0-9 _ -`);
+    // Executors load tfjs and compile wasm (most of a worker's start-up): fork them first, so that
+    // this happens while we connect to NATS. Their events need the outbox only once a job runs.
+    const poolStart = ExecutorPool.start(this.options.slots ?? availableParallelism(), this.options.backend ?? 'auto', (e) => this.onExecutorEvent(e));
+    // Handled here and awaited below: a failure must not count as unhandled while NATS connects.
+    poolStart.catch(() => undefined);
+    try {
+      await this.connectAll();
+    } catch (error) {
+      await poolStart.then((pool) => pool.close(), () => undefined);
+      throw error;
+    }
+    this.pool = await poolStart;
+    const { proto } = loadLrsweepPackage();
+    this.grpcServer = createServer({ services: [WORKER_SERVICE_NAME], credentials: serverCredentials(this.options.tls), ...(this.registry ? { metrics: this.registry } : {}) });
+    this.grpcServer.server.addService(proto.lrsweep.v1.WorkerService.service, this.handlers());
+    const listen = this.options.listen ?? '127.0.0.1:0';
+    const port = await this.grpcServer.bind(listen);
+    const host = listen.slice(0, listen.lastIndexOf(':'));
+    this.address = this.options.advertise ?? `${host === '0.0.0.0' || host === '[::]' ? hostname() : host}:${port}`;
+    this.state = 'RUNNING';
+    this.sendHeartbeat();
+    this.heartbeat = setInterval(() => this.sendHeartbeat(), this.options.heartbeatMs ?? 2000);
+    this.log(`serving on ${this.address}: ${this.slots} slot(s), backend ${this.backend}`);
+  }
+
+  private async connectAll(): Promise<void> {
     if (this.options.metricsPort !== undefined) {
       const registry = createRegistry({ service: 'lrsweep-worker' });
       this.registry = registry;
@@ -143,18 +169,6 @@ export class WorkerServer {
     this.outbox = new Outbox(this.nc, jetStream?.js ?? null, (error) => this.log(`publish failed, will retry: ${error.message}`));
     // With JetStream, checkpoints go to its object store, so any worker can resume any trial.
     this.checkpoints = jetStream ? await checkpointStore(jetStream.js) : null;
-    this.pool = await ExecutorPool.start(this.options.slots ?? availableParallelism(), this.options.backend ?? 'auto', (e) => this.onExecutorEvent(e));
-    const { proto } = loadLrsweepPackage();
-    this.grpcServer = createServer({ services: [WORKER_SERVICE_NAME], credentials: serverCredentials(this.options.tls), ...(this.registry ? { metrics: this.registry } : {}) });
-    this.grpcServer.server.addService(proto.lrsweep.v1.WorkerService.service, this.handlers());
-    const listen = this.options.listen ?? '127.0.0.1:0';
-    const port = await this.grpcServer.bind(listen);
-    const host = listen.slice(0, listen.lastIndexOf(':'));
-    this.address = this.options.advertise ?? `${host === '0.0.0.0' || host === '[::]' ? hostname() : host}:${port}`;
-    this.state = 'RUNNING';
-    this.sendHeartbeat();
-    this.heartbeat = setInterval(() => this.sendHeartbeat(), this.options.heartbeatMs ?? 2000);
-    this.log(`serving on ${this.address}: ${this.slots} slot(s), backend ${this.backend}`);
   }
 
   private sendHeartbeat(): void {

@@ -9,6 +9,10 @@ export interface FinalProgress {
   'valLoss'?: (number | string);
   'valAccuracy'?: (number | string);
   'epoch'?: (number);
+  /**
+   * Which final training (final, final-2, ...) when there are several candidates.
+   */
+  'trialId'?: (string);
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
 }
@@ -21,6 +25,10 @@ export interface FinalProgress__Output {
   'valLoss'?: (number);
   'valAccuracy'?: (number);
   'epoch': (number);
+  /**
+   * Which final training (final, final-2, ...) when there are several candidates.
+   */
+  'trialId': (string);
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
 }

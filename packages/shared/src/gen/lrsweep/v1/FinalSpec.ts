@@ -20,7 +20,13 @@ export interface FinalSpec {
    * Unset: off. Set (even empty): on.
    */
   'reduceOnPlateau'?: (_lrsweep_v1_ReduceOnPlateauSpec | null);
+  /**
+   * Final trainings at different peak rates, run at once; the lowest validation loss wins.
+   * Unset or 0: auto (as many as there are worker slots, at most 3).
+   */
+  'candidates'?: (number);
   '_epochs'?: "epochs";
+  '_candidates'?: "candidates";
 }
 
 export interface FinalSpec__Output {
@@ -38,5 +44,11 @@ export interface FinalSpec__Output {
    * Unset: off. Set (even empty): on.
    */
   'reduceOnPlateau': (_lrsweep_v1_ReduceOnPlateauSpec__Output | null);
+  /**
+   * Final trainings at different peak rates, run at once; the lowest validation loss wins.
+   * Unset or 0: auto (as many as there are worker slots, at most 3).
+   */
+  'candidates'?: (number);
   '_epochs'?: "epochs";
+  '_candidates'?: "candidates";
 }

@@ -18,6 +18,14 @@ export interface FinalTraining {
    * Every change of the rate in this attempt, in order.
    */
   'adjustments'?: (_lrsweep_v1_RateChange)[];
+  /**
+   * final, final-2, ...: one per candidate peak rate (FinalSpec.candidates).
+   */
+  'trialId'?: (string);
+  /**
+   * Set when this candidate failed (the sweep fails only when every candidate does).
+   */
+  'error'?: (string);
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
 }
@@ -37,6 +45,14 @@ export interface FinalTraining__Output {
    * Every change of the rate in this attempt, in order.
    */
   'adjustments': (_lrsweep_v1_RateChange__Output)[];
+  /**
+   * final, final-2, ...: one per candidate peak rate (FinalSpec.candidates).
+   */
+  'trialId': (string);
+  /**
+   * Set when this candidate failed (the sweep fails only when every candidate does).
+   */
+  'error': (string);
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
 }

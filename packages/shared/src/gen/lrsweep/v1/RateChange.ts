@@ -31,6 +31,10 @@ export interface RateChange {
    */
   'reason'?: (string);
   'epoch'?: (number);
+  /**
+   * The final training it belongs to (final, final-2, ...: see Sweep.final_candidates).
+   */
+  'trialId'?: (string);
   '_rolledBackTo'?: "rolledBackTo";
 }
 
@@ -63,5 +67,9 @@ export interface RateChange__Output {
    */
   'reason': (string);
   'epoch': (number);
+  /**
+   * The final training it belongs to (final, final-2, ...: see Sweep.final_candidates).
+   */
+  'trialId': (string);
   '_rolledBackTo'?: "rolledBackTo";
 }

@@ -28,6 +28,11 @@ export interface Sweep {
   'wallSeconds'?: (number | string);
   'error'?: (string);
   'createdUnixMs'?: (number | string | Long);
+  /**
+   * Every final training, one per candidate peak rate; `final` is the one with the lowest
+   * validation loss once all are done (the first candidate until then).
+   */
+  'finalCandidates'?: (_lrsweep_v1_FinalTraining)[];
 }
 
 export interface Sweep__Output {
@@ -48,4 +53,9 @@ export interface Sweep__Output {
   'wallSeconds': (number);
   'error': (string);
   'createdUnixMs': (number);
+  /**
+   * Every final training, one per candidate peak rate; `final` is the one with the lowest
+   * validation loss once all are done (the first candidate until then).
+   */
+  'finalCandidates': (_lrsweep_v1_FinalTraining__Output)[];
 }

@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finalCandidates, loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpecInput } from '@lrsweep/shared';
+import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
+import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
+import type { WatchSweepResponse__Output } from '@lrsweep/shared/gen/lrsweep/v1/WatchSweepResponse';
+import { runCli } from '../helpers.js';
+import { startCoordinator, startNats, startWorker, type Managed } from '../processes.js';
+
+/**
+ * Final-training candidates across real processes (nats-server, a coordinator, two workers of one
+ * slot each): with `auto`, the two slots the search leaves free train the final at two peak rates
+ * at once, and the lowest validation loss is the sweep's result.
+ */
+const { proto } = loadLrsweepPackage();
+
+const input = (name: string, candidates?: number): SweepSpecInput => ({
+  name,
+  seed: 3,
+  model: { builtin: 'mlp', hidden: [16] },
+  dataset: { builtin: 'spirals', classes: 3, pointsPerClass: 200, sampleFraction: 0.5 },
+  optimizer: { name: 'sgd' },
+  batchSize: 32,
+  grid: { min: 1e-2, max: 3, points: 4 },
+  search: { strategy: 'grid', minSteps: 10, maxSteps: 20, reductionFactor: 3, reportEvery: 5 },
+  final: { epochs: 2, ...(candidates !== undefined ? { candidates } : {}) },
+});
+
+function watch(client: SweepServiceClient, sweepId: string): Promise<{ events: WatchSweepResponse__Output[]; done: Sweep__Output }> {
+  return new Promise((resolve, reject) => {
+    const events: WatchSweepResponse__Output[] = [];
+    const stream = client.watchSweep({ sweepId }, { deadline: Date.now() + 170_000 });
+    stream.on('data', (e: WatchSweepResponse__Output) => events.push(e));
+    stream.on('error', reject);
+    stream.on('end', () => {
+      const done = events.find((e) => e.done)?.done;
+      if (done) resolve({ events, done });
+      else reject(new Error('stream ended without a done event'));
+    });
+  });
+}
+
+describe('final training candidates', () => {
+  let nats: Awaited<ReturnType<typeof startNats>>;
+  let coordinator: Awaited<ReturnType<typeof startCoordinator>>;
+  const workers: Managed[] = [];
+  let client: SweepServiceClient;
+
+  beforeAll(async () => {
+    nats = await startNats();
+    coordinator = await startCoordinator(nats.url);
+    workers.push(...(await Promise.all([startWorker(nats.url, 'cand-w1'), startWorker(nats.url, 'cand-w2')])));
+    client = new proto.lrsweep.v1.SweepService(coordinator.address, grpc.credentials.createInsecure());
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await Promise.all(workers.map((w) => w.stop()));
+    await coordinator?.process.stop();
+    await nats?.server.stop();
+  });
+
+  it('auto on two slots: two peaks at once, the lower validation loss wins, each with its own model', async () => {
+    const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input('candidates-auto'))) });
+    const { events, done } = await watch(client, sweepId);
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    const candidates = done.finalCandidates;
+    expect(candidates.map((c) => c.trialId)).toEqual(['final', 'final-2']);
+    // The peaks are the pure rule's, from the sweep's own range and best rate.
+    const expected = finalCandidates(done.range!, done.best!.learningRate, 2);
+    candidates.forEach((c, i) => {
+      expect(c.lrMax).toBeCloseTo(expected[i]!.lrMax, 12);
+      expect(c.lrMin).toBeCloseTo(expected[i]!.lrMin, 12);
+      expect(c.error).toBe('');
+      expect(c.steps).toBe(c.totalSteps);
+      expect(existsSync(c.modelPath), c.modelPath).toBe(true);
+    });
+    expect(candidates[0]!.lrMax).toBe(done.range!.max);
+    expect(candidates[1]!.lrMax).toBeLessThan(candidates[0]!.lrMax);
+    expect(new Set(candidates.map((c) => c.modelPath)).size).toBe(2);
+    // They ran at once, one per slot.
+    expect(new Set(candidates.map((c) => c.workerId))).toEqual(new Set(['cand-w1', 'cand-w2']));
+    // The result is the lower validation loss (and the same seed: only the peak differs).
+    const winner = candidates.reduce((a, b) => (b.valLoss! < a.valLoss! ? b : a));
+    expect(done.final!.trialId).toBe(winner.trialId);
+    expect(done.final!.valLoss).toBe(winner.valLoss);
+    expect(done.final!.modelPath).toBe(winner.modelPath);
+    // Watchers see each candidate's progress under its own id.
+    const progressIds = new Set(events.filter((e) => e.finalProgress).map((e) => e.finalProgress!.trialId));
+    expect(progressIds).toEqual(new Set(['final', 'final-2']));
+    // The CLI shows both and marks the winner.
+    const text = await runCli(['get', sweepId, '--coordinator', coordinator.address]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/2 candidate peak rates, trained at once; the lowest validation loss wins:/);
+    expect(text.stdout).toMatch(new RegExp(`\\* ${winner.trialId.replace('-', '\\-')}\\s+peak`));
+    const json = JSON.parse((await runCli(['get', sweepId, '--json', '--coordinator', coordinator.address])).stdout) as { final: { trialId: string }; finalCandidates: { trialId: string; chosen: boolean }[] };
+    expect(json.final.trialId).toBe(winner.trialId);
+    expect(json.finalCandidates.filter((c) => c.chosen).map((c) => c.trialId)).toEqual([winner.trialId]);
+  });
+
+  it('candidates: 1 keeps a single final training over the whole range, whatever the slots', async () => {
+    const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input('candidates-one', 1))) });
+    const { done } = await watch(client, sweepId);
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(done.finalCandidates.map((c) => c.trialId)).toEqual(['final']);
+    expect([done.final!.lrMin, done.final!.lrMax]).toEqual([done.range!.min, done.range!.max]);
+  });
+
+  it('more candidates than slots: the third waits for a free slot, and all three finish', async () => {
+    const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input('candidates-three', 3))) });
+    const { done } = await watch(client, sweepId);
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(done.finalCandidates.map((c) => c.trialId)).toEqual(['final', 'final-2', 'final-3']);
+    expect(done.finalCandidates.every((c) => c.valLoss !== undefined && c.steps === c.totalSteps)).toBe(true);
+  });
+});
