@@ -27,24 +27,75 @@ program
     if (failed > 0) process.exitCode = 1;
   });
 
-function throughputText(results: ThroughputResult[], pytorch: PytorchBaseline | undefined): string {
+const median = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** Medians over rounds, per model and backend (this machine's speed drifts: one round can mislead). */
+function medianResults(rounds: readonly ThroughputResult[][]): ThroughputResult[] {
+  const first = rounds[0] ?? [];
+  return first.map((r) => {
+    const same = rounds.flatMap((round) => round.filter((o) => o.model === r.model && o.backend === r.backend));
+    const stepsPerSecond = median(same.map((o) => o.stepsPerSecond));
+    const modelFitStepsPerSecond = median(same.map((o) => o.modelFitStepsPerSecond));
+    return { ...r, stepsPerSecond, modelFitStepsPerSecond, ratio: stepsPerSecond / modelFitStepsPerSecond, steps: same.reduce((n, o) => n + o.steps, 0) };
+  });
+}
+
+function medianPytorch(rounds: readonly PytorchBaseline[]): PytorchBaseline | undefined {
+  const failed = rounds.find((r) => !r.available);
+  if (failed || rounds.length === 0) return failed;
+  const ok = rounds as Extract<PytorchBaseline, { available: true }>[];
+  const results = ok[0]!.results.map((r) => {
+    const same = ok.flatMap((round) => round.results.filter((o) => o.model === r.model));
+    return { ...r, stepsPerSecond: median(same.map((o) => o.stepsPerSecond)), steps: same.reduce((n, o) => n + o.steps, 0), seconds: same.reduce((n, o) => n + o.seconds, 0) };
+  });
+  return { ...ok[0]!, results };
+}
+
+/**
+ * Per model, ours / PyTorch in each round (ours and PyTorch run back to back within a round), for
+ * the fastest backend of that round.
+ */
+function roundRatios(ours: readonly ThroughputResult[][], torch: readonly PytorchBaseline[]): Map<string, number[]> {
+  const ratios = new Map<string, number[]>();
+  ours.forEach((round, i) => {
+    const t = torch[i];
+    if (!t?.available) return;
+    for (const model of new Set(round.map((r) => r.model))) {
+      const fastest = Math.max(...round.filter((r) => r.model === model).map((r) => r.stepsPerSecond));
+      const torchRate = t.results.find((r) => r.model === model)?.stepsPerSecond;
+      if (torchRate) ratios.set(model, [...(ratios.get(model) ?? []), fastest / torchRate]);
+    }
+  });
+  return ratios;
+}
+
+function throughputText(results: ThroughputResult[], pytorch: PytorchBaseline | undefined, ratios: Map<string, number[]>, rounds: number): string {
   const torchOf = (model: string) => (pytorch?.available ? pytorch.results.find((r) => r.model === model) : undefined);
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   const rows = results.map((r) => {
     const torch = torchOf(r.model);
-    const ratio = torch ? r.stepsPerSecond / torch.stepsPerSecond : undefined;
+    const perRound = ratios.get(r.model) ?? [];
+    // The ratio is the median of the rounds' own ratios: each pairs runs made close in time.
+    const ratio = perRound.length > 0 ? median(perRound) : torch ? r.stepsPerSecond / torch.stepsPerSecond : undefined;
     const target = PYTORCH_TARGETS[r.model];
     // The target applies to the fastest backend here (what a worker on `auto` runs).
     const fastest = Math.max(...results.filter((o) => o.model === r.model).map((o) => o.stepsPerSecond)) === r.stepsPerSecond;
-    const verdict = fastest ? ` (target ${(target * 100).toFixed(0)}%: ${ratio !== undefined && ratio >= target ? 'met' : 'not met'})` : '';
-    const vsTorch = torch && ratio !== undefined ? `${torch.stepsPerSecond.toFixed(1)} | ${(ratio * 100).toFixed(0)}%${verdict}` : '— | —';
+    const verdict = fastest ? ` (target ${pct(target)}: ${ratio !== undefined && ratio >= target ? 'met' : 'not met'})` : '';
+    const rounds = fastest && perRound.length > 1 ? ` [rounds: ${perRound.map(pct).join(', ')}]` : '';
+    const vsTorch = torch && ratio !== undefined ? `${torch.stepsPerSecond.toFixed(1)} | ${fastest ? pct(ratio) : pct(r.stepsPerSecond / torch.stepsPerSecond)}${verdict}${rounds}` : '— | —';
     return `| ${r.model} | ${r.backend} | ${r.stepsPerSecond.toFixed(1)} | ${r.modelFitStepsPerSecond.toFixed(1)} | ${r.ratio.toFixed(2)}x | ${vsTorch} |`;
   });
   const torchLine = !pytorch
     ? 'PyTorch baseline: not run (--no-pytorch)'
     : pytorch.available
-      ? `PyTorch baseline: torch ${pytorch.torch} (${pytorch.python}), ${pytorch.threads} thread, same models, data and batch, run after ours in the same run`
+      ? `PyTorch baseline: torch ${pytorch.torch} (${pytorch.python}), ${pytorch.threads} thread, same models, data and batch, run after ours in each round`
       : `PyTorch baseline skipped: ${pytorch.reason}`;
-  return `Training steps/s, MNIST, batch 64, SGD; baselines: tfjs-layers model.fit (same process) and PyTorch (one thread).\n${torchLine}\n\n| model | backend | trainer steps/s | model.fit steps/s | trainer / model.fit | PyTorch steps/s | ours / PyTorch |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+  const medians = rounds > 1 ? `; medians of ${rounds} rounds (ours, then PyTorch, in each), the ratio the median of the rounds' ratios` : '';
+  return `Training steps/s, MNIST, batch 64, SGD; baselines: tfjs-layers model.fit (same process) and PyTorch (one thread)${medians}.\n${torchLine}\n\n| model | backend | trainer steps/s | model.fit steps/s | trainer / model.fit | PyTorch steps/s | ours / PyTorch |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
 }
 
 program
@@ -52,21 +103,31 @@ program
   .description('training steps/s of the trainer loop for the MNIST MLP and CNN (batch 64, SGD) on each available backend, against tfjs model.fit and (when python3 has torch) PyTorch on one thread')
   .option('--json', 'print { results: [{ model, backend, stepsPerSecond, ... }], pytorch }')
   .option('--seconds <s>', 'seconds per measurement', '8')
+  .option('--rounds <n>', 'repeat ours then PyTorch this many times and report medians', '3')
   .option('--backend <names>', "comma-separated backends, or 'auto' for the one a worker would pick (default: every one that starts)")
   .option('--models <names>', 'mlp,cnn', 'mlp,cnn')
   .option('--no-pytorch', 'skip the PyTorch baseline')
   .option('--record', 'append the numbers to bench/RESULTS.md')
-  .action(async (options: { json?: boolean; seconds: string; backend?: string; models: string; pytorch: boolean; record?: boolean }) => {
+  .action(async (options: { json?: boolean; seconds: string; rounds: string; backend?: string; models: string; pytorch: boolean; record?: boolean }) => {
     const models = options.models.split(',') as ('mlp' | 'cnn')[];
-    const results = await runThroughput({
-      seconds: Number(options.seconds),
-      models,
-      ...(options.backend === 'auto' ? { firstOnly: true } : options.backend ? { backends: options.backend.split(',') as BackendName[] } : {}),
-    });
-    const pytorch = options.pytorch ? await runPytorchBaseline({ seconds: Number(options.seconds), models }) : undefined;
-    const text = throughputText(results, pytorch);
-    process.stdout.write(options.json ? JSON.stringify({ results, pytorch }, null, 2) + '\n' : text);
-    if (options.record) appendResult('throughput', `\`pnpm bench throughput --seconds ${options.seconds}\`\n\n${text}`, [...new Set(results.map((r) => r.backend))].join(', '));
+    const rounds = Math.max(1, Math.floor(Number(options.rounds)) || 1);
+    const ourRounds: ThroughputResult[][] = [];
+    const torchRounds: PytorchBaseline[] = [];
+    for (let round = 0; round < rounds; round++) {
+      ourRounds.push(
+        await runThroughput({
+          seconds: Number(options.seconds),
+          models,
+          ...(options.backend === 'auto' ? { firstOnly: true } : options.backend ? { backends: options.backend.split(',') as BackendName[] } : {}),
+        }),
+      );
+      if (options.pytorch) torchRounds.push(await runPytorchBaseline({ seconds: Number(options.seconds), models }));
+    }
+    const results = medianResults(ourRounds);
+    const pytorch = options.pytorch ? medianPytorch(torchRounds) : undefined;
+    const text = throughputText(results, pytorch, roundRatios(ourRounds, torchRounds), rounds);
+    process.stdout.write(options.json ? JSON.stringify({ results, pytorch, rounds: { ours: ourRounds, pytorch: torchRounds } }, null, 2) + '\n' : text);
+    if (options.record) appendResult('throughput', `\`pnpm bench throughput --seconds ${options.seconds} --rounds ${rounds}\`\n\n${text}`, [...new Set(results.map((r) => r.backend))].join(', '));
   });
 
 program

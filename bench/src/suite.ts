@@ -62,7 +62,7 @@ export async function runSuite(program: Command, options: { quick: boolean; time
   const common = (name: string) => [...(quick ? (takes(name, '--quick') ? ['--quick'] : []) : ['--record']), ...(options.backend && takes(name, '--backend') ? ['--backend', options.backend] : [])];
   const steps: Step[] = [
     // Quick: only the backend a worker would pick (the cpu backend's CNN alone takes minutes).
-    { name: 'throughput', args: ['throughput', '--seconds', quick ? '1' : '8', ...common('throughput'), ...(quick && !options.backend ? ['--backend', 'auto'] : [])] },
+    { name: 'throughput', args: ['throughput', '--seconds', quick ? '1' : '5', '--rounds', quick ? '1' : '3', ...common('throughput'), ...(quick && !options.backend ? ['--backend', 'auto'] : [])] },
     { name: 'range-check', args: ['range-check', ...common('range-check')] },
     ...SEARCH_SPECS.map((spec) => ({ name: 'search', args: ['search', spec, ...common('search')] })),
     { name: 'parallel', args: ['parallel', ...common('parallel')] },

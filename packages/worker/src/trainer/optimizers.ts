@@ -72,9 +72,16 @@ export abstract class Optimizer {
   }
 }
 
+/**
+ * A number passed to an op becomes a new scalar tensor at every call (an upload to the backend);
+ * the updates below make each hyper-parameter a tensor once per step, not once per variable.
+ */
+const scalars = <T extends number[]>(...values: T): { [K in keyof T]: tf.Scalar } => values.map((v) => tf.scalar(v)) as { [K in keyof T]: tf.Scalar };
+
 class Sgd extends Optimizer {
   protected update(gradients: readonly tf.Tensor[], { learningRate }: StepHyper): void {
-    this.variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(gradients[i]!, learningRate))));
+    const [lr] = scalars(learningRate);
+    this.variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(gradients[i]!, lr))));
   }
 }
 
@@ -84,12 +91,13 @@ class Momentum extends Optimizer {
   }
   protected update(gradients: readonly tf.Tensor[], { learningRate, momentum = this.momentum }: StepHyper): void {
     const accumulators = this.slot('momentum');
+    const [lr, mu] = scalars(learningRate, momentum);
     this.variables.forEach((v, i) => {
       const g = gradients[i]!;
-      const acc = tf.add(tf.mul(accumulators[i]!, momentum), g);
+      const acc = tf.add(tf.mul(accumulators[i]!, mu), g);
       accumulators[i]!.assign(acc);
-      const step = this.nesterov ? tf.add(g, tf.mul(acc, momentum)) : acc;
-      v.assign(tf.sub(v, tf.mul(step, learningRate)));
+      const step = this.nesterov ? tf.add(g, tf.mul(acc, mu)) : acc;
+      v.assign(tf.sub(v, tf.mul(step, lr)));
     });
   }
 }
@@ -106,14 +114,15 @@ class Adam extends Optimizer {
     // tfjs multiplies the powers step by step; closed form gives the same values without state.
     const correction1 = 1 - this.beta1 ** t;
     const correction2 = 1 - this.beta2 ** t;
+    const [lr, b1, oneMinusB1, b2, oneMinusB2, c1, c2, eps] = scalars(learningRate, beta1, 1 - beta1, this.beta2, 1 - this.beta2, correction1, correction2, this.epsilon);
     this.variables.forEach((v, i) => {
       const g = gradients[i]!;
-      const mNew = tf.add(tf.mul(m[i]!, beta1), tf.mul(g, 1 - beta1));
-      const sNew = tf.add(tf.mul(s[i]!, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+      const mNew = tf.add(tf.mul(m[i]!, b1), tf.mul(g, oneMinusB1));
+      const sNew = tf.add(tf.mul(s[i]!, b2), tf.mul(tf.square(g), oneMinusB2));
       m[i]!.assign(mNew);
       s[i]!.assign(sNew);
-      const update = tf.div(tf.div(mNew, correction1), tf.add(tf.sqrt(tf.div(sNew, correction2)), this.epsilon));
-      v.assign(tf.sub(v, tf.mul(update, learningRate)));
+      const update = tf.div(tf.div(mNew, c1), tf.add(tf.sqrt(tf.div(sNew, c2)), eps));
+      v.assign(tf.sub(v, tf.mul(update, lr)));
     });
   }
 }
@@ -125,13 +134,14 @@ class RmsProp extends Optimizer {
   protected update(gradients: readonly tf.Tensor[], { learningRate, momentum = this.momentum }: StepHyper): void {
     const ms = this.slot('ms');
     const mom = momentum > 0 ? this.slot('mom') : undefined;
+    const [lr, rho, oneMinusRho, eps, mu] = scalars(learningRate, this.rho, 1 - this.rho, this.epsilon, momentum);
     this.variables.forEach((v, i) => {
       const g = gradients[i]!;
-      const msNew = tf.add(tf.mul(ms[i]!, this.rho), tf.mul(tf.square(g), 1 - this.rho));
+      const msNew = tf.add(tf.mul(ms[i]!, rho), tf.mul(tf.square(g), oneMinusRho));
       ms[i]!.assign(msNew);
-      const scaled = tf.div(tf.mul(g, learningRate), tf.sqrt(tf.add(msNew, this.epsilon)));
+      const scaled = tf.div(tf.mul(g, lr), tf.sqrt(tf.add(msNew, eps)));
       if (mom) {
-        const momNew = tf.add(tf.mul(mom[i]!, momentum), scaled);
+        const momNew = tf.add(tf.mul(mom[i]!, mu), scaled);
         mom[i]!.assign(momNew);
         v.assign(tf.sub(v, momNew));
       } else {

@@ -15,6 +15,7 @@ import {
 } from '@lrsweep/shared';
 import { exampleCount, featureSize, type LabelledData } from '../data/dataset.js';
 import { buildModel } from '../models/build.js';
+import { denseFastPath, type DenseFastPath } from './dense-gradients.js';
 import { createOptimizer, type Optimizer, type OptimizerSnapshot, type StepHyper } from './optimizers.js';
 
 export interface TrainerOptions {
@@ -34,6 +35,11 @@ export interface TrainerOptions {
    * training scales every group's peak rate by the schedule's shape).
    */
   rates?: (x: number, groups: readonly ResolvedLayerGroup[]) => number[];
+  /**
+   * Take gradients of plain MLPs with hand-written backpropagation instead of the gradient tape
+   * (default true; other models always use the tape). Off only to compare the two.
+   */
+  fastPath?: boolean;
 }
 
 /** A layer group as the trainer holds it: its variables and its own optimizer (none when frozen). */
@@ -101,6 +107,8 @@ export class Trainer {
   private readonly order: SeededRandom;
   /** Variables of the groups that train, in group order (gradients are taken for these only). */
   private readonly variables: tf.Variable[];
+  /** Tape-free gradients when the model is a plain MLP (see dense-gradients.ts). */
+  private readonly fastPath: DenseFastPath | undefined;
   private validationTensors: { xs: tf.Tensor; ys: tf.Tensor; count: number }[] | undefined;
 
   private constructor(
@@ -113,6 +121,7 @@ export class Trainer {
     this.order = new SeededRandom(deriveSeed(options.seed, 7));
     this.epochRngState = this.order.state;
     this.variables = groups.flatMap((g) => (g.optimizer ? g.variables : []));
+    this.fastPath = options.fastPath === false ? undefined : denseFastPath(model, this.variables);
   }
 
   static async create(options: TrainerOptions): Promise<Trainer> {
@@ -190,7 +199,8 @@ export class Trainer {
     const { xs, ys } = this.nextBatch();
     const rates = this.ratesFor(hyper.learningRate);
     const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => this.lossOf(xs, ys, true), this.variables);
+      // `training: true` matters only for dropout, which the fast path refuses.
+      const { value, grads } = this.fastPath ? this.fastPath.lossAndGrads(xs, ys) : tf.variableGrads(() => this.lossOf(xs, ys, true), this.variables);
       this.groups.forEach((g, i) => {
         if (!g.optimizer) return;
         g.optimizer.apply(
