@@ -30,6 +30,8 @@ export interface IdleBreakdown {
   duringFinal: number;
   /** After the slot's last attempt otherwise (the end of the search, the sweep's completion). */
   tail: number;
+  /** A final started early and stopped (the finished search moved its rates, or the search needed the slot): work thrown away. */
+  discardedFinal: number;
 }
 
 export interface ParallelRun {
@@ -140,7 +142,7 @@ function analyse(
   const finals = attempts.filter((a) => /^final(-\d+)?$/.test(a.trialId) && a.end === 'final-done');
   const finalsStart = finals.length > 0 ? Math.min(...finals.map((f) => clip(f.startedAtMs))) : undefined;
   const finalsEnd = finals.length > 0 ? Math.max(...finals.map((f) => clip(f.endedAtMs))) : undefined;
-  const idle: IdleBreakdown = { workerStart: 0, firstDispatch: 0, betweenAttempts: 0, searchTail: 0, duringFinal: 0, tail: 0 };
+  const idle: IdleBreakdown = { workerStart: 0, firstDispatch: 0, betweenAttempts: 0, searchTail: 0, duringFinal: 0, tail: 0, discardedFinal: 0 };
   const gapsMs: number[] = [];
   const firstSetupMs: number[] = [];
   const laterSetupMs: number[] = [];
@@ -178,7 +180,10 @@ function analyse(
       idle.tail += (windowEnd - finalEnd) / 1000;
     }
   }
-  const busySeconds = attempts.reduce((s, a) => s + a.busyMs, 0) / 1000;
+  // A final that did not finish (stopped to start over) was work thrown away: not busy time.
+  const discarded = attempts.filter((a) => /^final(-\d+)?$/.test(a.trialId) && a.end !== 'final-done');
+  idle.discardedFinal = discarded.reduce((sum, a) => sum + a.busyMs, 0) / 1000;
+  const busySeconds = attempts.reduce((sum, a) => sum + a.busyMs, 0) / 1000 - idle.discardedFinal;
   const efficiency = busySeconds / workers / sweepSeconds;
   const finalBusySeconds = finals.reduce((sum, f) => sum + f.busyMs, 0) / 1000;
   const finalSeconds = finals.reduce((max, f) => Math.max(max, f.busyMs), 0) / 1000;

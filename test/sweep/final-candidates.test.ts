@@ -15,16 +15,16 @@ import { startCoordinator, startNats, startWorker, type Managed } from '../proce
  */
 const { proto } = loadLrsweepPackage();
 
-const input = (name: string, candidates?: number): SweepSpecInput => ({
+const input = (name: string, candidates?: number, startEarly = true, maxSteps = 20, points = 4, max = 3): SweepSpecInput => ({
   name,
   seed: 3,
   model: { builtin: 'mlp', hidden: [16] },
   dataset: { builtin: 'spirals', classes: 3, pointsPerClass: 200, sampleFraction: 0.5 },
   optimizer: { name: 'sgd' },
   batchSize: 32,
-  grid: { min: 1e-2, max: 3, points: 4 },
-  search: { strategy: 'grid', minSteps: 10, maxSteps: 20, reductionFactor: 3, reportEvery: 5 },
-  final: { epochs: 2, ...(candidates !== undefined ? { candidates } : {}) },
+  grid: { min: 1e-2, max, points },
+  search: { strategy: 'grid', minSteps: 10, maxSteps, reductionFactor: 3, reportEvery: 5 },
+  final: { epochs: 2, startEarly, ...(candidates !== undefined ? { candidates } : {}) },
 });
 
 function watch(client: SweepServiceClient, sweepId: string): Promise<{ events: WatchSweepResponse__Output[]; done: Sweep__Output }> {
@@ -105,6 +105,36 @@ describe('final training candidates', () => {
     expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
     expect(done.finalCandidates.map((c) => c.trialId)).toEqual(['final']);
     expect([done.final!.lrMin, done.final!.lrMax]).toEqual([done.range!.min, done.range!.max]);
+  });
+
+  it('starts a final early on the slot the last trial leaves idle; the finished search confirms or restarts it', async () => {
+    // Grid of 3 rates that all train (none diverges early) on 2 slots: when the second of the first
+    // two trials ends, the third still has a few hundred steps to go and nothing else is pending,
+    // so that slot starts a final.
+    const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input('candidates-early', 2, true, 300, 3, 0.3))) });
+    const { done } = await watch(client, sweepId);
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    const candidates = done.finalCandidates;
+    // Started early: still running early (confirmed), or started over with the search's final rates.
+    expect(candidates.some((c) => c.startedEarly || c.restarts > 0)).toBe(true);
+    // Whatever the early plan was, what ran to the end is the plan for the finished search.
+    const expected = finalCandidates(done.range!, done.best!.learningRate, 2);
+    candidates.forEach((c, i) => {
+      expect(c.lrMax).toBeCloseTo(expected[i]!.lrMax, 12);
+      expect(c.lrMin).toBeCloseTo(expected[i]!.lrMin, 12);
+      expect(c.steps).toBe(c.totalSteps);
+      expect(c.error).toBe('');
+    });
+    const text = await runCli(['get', sweepId, '--coordinator', coordinator.address]);
+    expect(text.stdout).toMatch(/peak \S+: val loss \S+, accuracy \S+ \((started while the search finished|started over \d+ time)/);
+  });
+
+  it('startEarly: false waits for the search to finish', async () => {
+    const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input('candidates-late', 2, false, 300, 3, 0.3))) });
+    const { done } = await watch(client, sweepId);
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(done.finalCandidates).toHaveLength(2);
+    expect(done.finalCandidates.every((c) => !c.startedEarly && c.restarts === 0)).toBe(true);
   });
 
   it('more candidates than slots: the third waits for a free slot, and all three finish', async () => {

@@ -42,7 +42,7 @@ export interface SweepResult {
    * Every final training, one per candidate peak rate (final.candidates), in order; `final` is the
    * one with the lowest validation loss. One entry when a single final training ran.
    */
-  finalCandidates: { trialId: string; lrMin: number; lrMax: number; steps: number; valLoss: number | null; valAccuracy: number | null; modelPath: string; error: string | null; chosen: boolean }[];
+  finalCandidates: { trialId: string; lrMin: number; lrMax: number; steps: number; valLoss: number | null; valAccuracy: number | null; modelPath: string; error: string | null; chosen: boolean; startedEarly: boolean; restarts: number }[];
   decisions: { sequence: number; trial: string; kind: string; reason: string | null; summary: string; evidence: { rule: string; value: number | null; cutoff: number | null; rung: number; step: number } }[];
   wallSeconds: number;
   error: string | null;
@@ -159,6 +159,8 @@ export function toResult(sweep: Sweep__Output): SweepResult {
       modelPath: c.modelPath,
       error: c.error || null,
       chosen: sweep.state === 'SWEEP_STATE_COMPLETED' && c.trialId === sweep.final?.trialId,
+      startedEarly: c.startedEarly,
+      restarts: c.restarts,
     })),
     decisions: sweep.decisions.map((d) => ({
       sequence: Number(d.sequence),
@@ -244,7 +246,8 @@ export function summarizeSweep(result: SweepResult): string {
       lines.push(`  ${result.finalCandidates.length} candidate peak rates, trained at once; the lowest validation loss wins:`);
       for (const c of result.finalCandidates) {
         const outcome = c.error ? `failed: ${c.error}` : c.valAccuracy !== null ? `val loss ${formatLoss(c.valLoss)}, accuracy ${(c.valAccuracy * 100).toFixed(1)}%` : `${c.steps} steps`;
-        lines.push(`    ${c.chosen ? '*' : ' '} ${c.trialId.padEnd(8)} peak ${formatRate(c.lrMax)}: ${outcome}`);
+        const when = c.startedEarly ? ' (started while the search finished)' : c.restarts > 0 ? ` (started over ${c.restarts} time(s): an early start the finished search did not confirm)` : '';
+        lines.push(`    ${c.chosen ? '*' : ' '} ${c.trialId.padEnd(8)} peak ${formatRate(c.lrMax)}: ${outcome}${when}`);
       }
     }
     if (result.layerGroups?.finalRates) lines.push(`  peak rate per layer group: ${result.layerGroups.finalRates.map((g) => `${g.group} ${g.rate === 0 ? 'frozen' : formatRate(g.rate)}`).join(', ')}`);

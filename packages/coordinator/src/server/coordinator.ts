@@ -105,6 +105,13 @@ interface SweepRun {
   rangeTest?: { pending: string[]; running: Set<string>; results: Map<string, SeedResult>; summary?: RangeTestSummary };
   /** The final trainings, one per candidate peak rate (final.candidates), in candidate order. */
   finals?: FinalRun[];
+  /**
+   * The finals were planned from the search's outcome while its last trials still ran (started
+   * early on slots the search could not use); the finished search confirms or restarts them.
+   */
+  finalsEarly?: boolean;
+  /** Cache of earlyFinal's dispatch hint (live only, never state). */
+  earlyPlanHint?: { decided: number; final: FinalRun | undefined };
   backends: Set<string>;
   /** Where each running job is. */
   placement: Map<string, string>;
@@ -134,10 +141,24 @@ interface FinalRun {
   modelPath?: string;
   /** Rate changes of the final training (divergence guard, plateau, warm restarts). */
   adjustments?: Adjustments;
+  /**
+   * Asked to stop (an early start the search's outcome did not confirm, or one whose slot the
+   * search needs): once its attempt ends it starts over, with these rates.
+   */
+  restartWith?: { lrMin: number; lrMax: number };
+  /** Its current attempt began while the search still ran. */
+  startedEarly?: boolean;
+  /** Times it started over (see restartWith). */
+  restarts?: number;
 }
 
 const isFinalTrialId = (trialId: string): boolean => trialId === 'final' || /^final-\d+$/.test(trialId);
 const finalOf = (run: SweepRun, trialId: string): FinalRun | undefined => run.finals?.find((f) => f.trialId === trialId);
+/** A final whose stop we asked for: back to not started, with the rates it was given. */
+function startOver(final: FinalRun): void {
+  Object.assign(final, { ...final.restartWith, started: false, done: false, steps: 0, totalSteps: 0, workerId: undefined, valLoss: undefined, valAccuracy: undefined, modelPath: undefined, error: undefined, adjustments: undefined, restartWith: undefined, startedEarly: false, restarts: (final.restarts ?? 0) + 1 });
+}
+
 /** The final training that is the sweep's result: the lowest validation loss, once all are done. */
 const chosenFinal = (run: SweepRun): FinalRun | undefined => (run.finals?.every((f) => f.done) ? chooseFinalCandidate(run.finals) : undefined);
 const SCHEDULE_KIND = { constant: 'SCHEDULE_KIND_CONSTANT', 'one-cycle': 'SCHEDULE_KIND_ONE_CYCLE', triangular: 'SCHEDULE_KIND_TRIANGULAR', cosine: 'SCHEDULE_KIND_COSINE', 'cosine-restarts': 'SCHEDULE_KIND_COSINE_RESTARTS' } as const;
@@ -181,6 +202,8 @@ export class Coordinator {
   private live = false;
   /** Whether the entry just applied may have changed which slots are free or what work there is. */
   private dispatchDue = true;
+  /** Sweeps still searching whose finals were planned early (see earlyFinal). */
+  private readonly earlyFinalRuns = new Set<SweepRun>();
   private dispatchScheduled = false;
   /** Workers with a slot free (busy trials and stale attempts below their slots): the only ones dispatch looks at. */
   private readonly withFreeSlots = new Set<string>();
@@ -534,10 +557,10 @@ export class Coordinator {
         }
       }
       for (const final of run.finals ?? []) {
-        if (final.workerId === workerId && run.state === 'FINAL_TRAINING' && final.started && !final.done) {
-          final.started = false;
-          final.workerId = undefined;
-        }
+        if (final.workerId !== workerId || !final.started || final.done) continue;
+        // Its attempt is over: a restart we asked for happens now (no stop will arrive).
+        if (final.restartWith) startOver(final);
+        else Object.assign(final, { started: false, workerId: undefined });
       }
       for (const [trialId, placed] of [...run.placement]) if (placed === workerId) run.placement.delete(trialId);
     }
@@ -622,12 +645,18 @@ export class Coordinator {
         if (change) this.broadcast(run, { rateChange: { ...change, trialId: final.trialId } });
         return;
       }
+      const ended = event.type === 'final-done' || event.type === 'failed' || event.type === 'stopped';
+      if (ended && final.restartWith) {
+        // The attempt we asked to stop has ended: start over, with the rates it was given.
+        startOver(final);
+        return;
+      }
       if (event.type === 'final-done') {
         Object.assign(final, { done: true, valLoss: event.valLoss, valAccuracy: event.valAccuracy, modelPath: event.modelPath, steps: event.steps });
         run.backends.add(event.backend);
       } else if (event.type === 'failed') {
         Object.assign(final, { done: true, error: `final training ${final.trialId} failed: ${event.error}` });
-      } else if (event.type === 'stopped' && run.state === 'FINAL_TRAINING') {
+      } else if (event.type === 'stopped') {
         Object.assign(final, { done: true, error: `final training ${final.trialId} stopped at step ${event.step}: ${event.outcome === 'non-finite' ? 'the loss turned non-finite' : 'stopped'}` });
       } else {
         return;
@@ -671,8 +700,8 @@ export class Coordinator {
     const final = isFinalTrialId(r.trialId) ? finalOf(run, r.trialId) : undefined;
     if (final) {
       if (final.attempt === r.attempt && !final.done) {
-        final.started = false;
-        final.workerId = undefined;
+        if (final.restartWith) startOver(final);
+        else Object.assign(final, { started: false, workerId: undefined });
       }
       return;
     }
@@ -726,7 +755,7 @@ export class Coordinator {
 
   private hasWork(run: SweepRun, workerId: string): boolean {
     if (run.state === 'RANGE_TEST') return (run.rangeTest?.pending.length ?? 0) > 0;
-    if (run.state === 'SEARCHING') return run.scheduler?.hasWork(workerId) ?? false;
+    if (run.state === 'SEARCHING') return (run.scheduler?.hasWork(workerId) ?? false) || this.earlyFinal(run, false) !== undefined;
     if (run.state === 'FINAL_TRAINING') return (run.finals ?? []).some((f) => !f.started);
     return false;
   }
@@ -735,6 +764,83 @@ export class Coordinator {
   private fill(worker: WorkerEntry): void {
     for (const run of this.sweeps.values()) {
       while (worker.busy.size < worker.slots && this.assign(run, worker));
+    }
+    // Slots no sweep has work for: finals may start early, while their searches' last trials run.
+    for (const run of this.sweeps.values()) {
+      while (worker.busy.size < worker.slots && this.assignEarlyFinal(run, worker));
+    }
+    // The last free slot may just have gone to an early final while a search waits for this one.
+    this.yieldEarlyFinals();
+  }
+
+  /**
+   * The next final to start early on an otherwise idle slot; undefined unless the search is still
+   * running, `final.startEarly` is on, and the search has a best rate and a range. `plan`: plan the
+   * finals from the search's outcome so far if need be (only in the fold: it changes the state).
+   */
+  private earlyFinal(run: SweepRun, plan: boolean): FinalRun | undefined {
+    if (run.state !== 'SEARCHING' || !run.spec.final.startEarly || !run.scheduler || run.scheduler.isDone()) return undefined;
+    if (!run.finals) {
+      if (!plan) {
+        // A dispatch hint, asked per free slot: whether the outcome so far has a best rate and a
+        // range, recomputed only when the search has decided something since.
+        const decided = run.scheduler.decisions.length;
+        if (run.earlyPlanHint?.decided !== decided) run.earlyPlanHint = { decided, final: this.planFinals(run)?.[0] };
+        return run.earlyPlanHint.final;
+      }
+      const planned = this.planFinals(run);
+      if (!planned) return undefined;
+      run.finals = planned;
+      run.finalsEarly = true;
+      this.earlyFinalRuns.add(run);
+    }
+    return run.finals.find((f) => !f.started && !f.restartWith);
+  }
+
+  private assignEarlyFinal(run: SweepRun, worker: WorkerEntry): boolean {
+    if (run.state !== 'SEARCHING' || run.scheduler?.hasWork(worker.workerId)) return false;
+    const final = this.earlyFinal(run, true);
+    if (!final) return false;
+    this.startFinalOn(run, final, worker);
+    this.log(`sweep ${run.id}: ${final.trialId} starts early on ${worker.workerId} (peak ${final.lrMax}), while the search's last trials run`);
+    return true;
+  }
+
+  private startFinalOn(run: SweepRun, final: FinalRun, worker: WorkerEntry): void {
+    final.started = true;
+    final.startedEarly = run.state === 'SEARCHING';
+    final.attempt += 1;
+    final.workerId = worker.workerId;
+    // Every candidate trains from the same seed: they differ only in their peak rate.
+    this.runOn(run, worker, { trialId: final.trialId, kind: 'TRIAL_KIND_FINAL', seed: run.spec.seed, lrMin: final.lrMin, lrMax: final.lrMax, attempt: final.attempt });
+  }
+
+  /** Asks a running final to stop; once its attempt ends it starts over with `rates`. */
+  private restartFinal(run: SweepRun, final: FinalRun, rates: { lrMin: number; lrMax: number }, why: string): void {
+    final.restartWith = rates;
+    this.log(`sweep ${run.id}: ${final.trialId} restarts: ${why}`);
+    if (final.workerId) this.execute(run, [{ type: 'stop', trialId: final.trialId, workerId: final.workerId }]);
+  }
+
+  /**
+   * An early final holds a slot the search (of any sweep) now has work for, and no slot is free:
+   * stop it (it starts over later). Search first: an early final only ever uses idle slots. One
+   * at a time (the slot frees when its stop arrives). Deterministic: journal facts only.
+   */
+  private yieldEarlyFinals(): void {
+    if (this.earlyFinalRuns.size === 0) return;
+    const runs = [...this.sweeps.values()];
+    if (runs.some((r) => r.finals?.some((f) => f.restartWith && f.started))) return;
+    for (const worker of this.workers.values()) if (worker.busy.size < worker.slots) return;
+    for (const run of this.earlyFinalRuns) {
+      for (const final of run.finals ?? []) {
+        if (!final.started || final.done || final.restartWith || !final.workerId) continue;
+        const workerId = final.workerId;
+        if (runs.some((r) => (r.state === 'SEARCHING' ? (r.scheduler?.hasWork(workerId) ?? false) : r.state !== 'FINAL_TRAINING' && this.hasWork(r, workerId)))) {
+          this.restartFinal(run, final, { lrMin: final.lrMin, lrMax: final.lrMax }, 'the search needs its slot');
+          return;
+        }
+      }
     }
   }
 
@@ -755,11 +861,7 @@ export class Coordinator {
     }
     const final = run.state === 'FINAL_TRAINING' ? run.finals?.find((f) => !f.started) : undefined;
     if (final) {
-      final.started = true;
-      final.attempt += 1;
-      final.workerId = worker.workerId;
-      // Every candidate trains from the same seed: they differ only in their peak rate.
-      this.runOn(run, worker, { trialId: final.trialId, kind: 'TRIAL_KIND_FINAL', seed: run.spec.seed, lrMin: final.lrMin, lrMax: final.lrMax, attempt: final.attempt });
+      this.startFinalOn(run, final, worker);
       return true;
     }
     return false;
@@ -819,6 +921,7 @@ export class Coordinator {
       run.scheduler.releaseCurves();
       this.startFinal(run);
     }
+    this.yieldEarlyFinals();
   }
 
   private streamDecisions(run: SweepRun): void {
@@ -845,23 +948,66 @@ export class Coordinator {
       return;
     }
     run.state = 'FINAL_TRAINING';
-    // Sweeping the spread or one group, the swept value is not a rate every group shares: the
-    // final training takes the best value's group rates as its peak (the schedule warms up to them
-    // from 1/25), rather than the top of the range, which would be the smallest spread.
+    const planned = this.planFinals(run)!;
+    this.log(`sweep ${run.id}: search done, best lr ${best.learningRate}, final training over [${planned[0]!.lrMin}, ${planned[0]!.lrMax}]${planned.length > 1 ? `, peaks ${planned.map((c) => c.lrMax.toPrecision(3)).join(', ')}` : ''}`);
+    run.finals = run.finalsEarly && run.finals ? this.confirmEarlyFinals(run, run.finals, planned) : planned;
+    run.finalsEarly = false;
+    this.earlyFinalRuns.delete(run);
+    this.finishFinalsIfDone(run);
+  }
+
+  /**
+   * The final trainings for the search's outcome as it stands (undefined without a best rate and
+   * a range). Sweeping the spread or one group, the swept value is not a rate every group shares:
+   * the final takes the best value's group rates as its peak (the schedule warms up to them from
+   * 1/25), rather than the top of the range, which would be the smallest spread.
+   */
+  private planFinals(run: SweepRun): FinalRun[] | undefined {
+    const { best, range } = run.scheduler?.outcome() ?? {};
+    if (!best || !range) return undefined;
     const sweepsRates = (run.spec.layerGroups?.sweep ?? 'base') === 'base';
     const finalRange = sweepsRates ? range : { min: best.learningRate, max: best.learningRate };
-    // `auto` uses the slots the search leaves free: the workers' slots are journal facts, so a
-    // replay makes the same candidates.
+    // `auto` uses the slots there are: the workers' slots are journal facts, so a replay makes the
+    // same candidates.
     const slots = [...this.workers.values()].reduce((n, w) => n + w.slots, 0);
     const candidates = finalCandidates(finalRange, best.learningRate, finalCandidateCount(run.spec.final.candidates, slots));
-    run.finals = candidates.map((c) => ({ ...c, epochs: run.spec.final.epochs, steps: 0, totalSteps: 0, started: false, done: false, attempt: 0 }));
-    this.log(`sweep ${run.id}: search done, best lr ${best.learningRate}, final training over [${finalRange.min}, ${finalRange.max}]${candidates.length > 1 ? `, peaks ${candidates.map((c) => c.lrMax.toPrecision(3)).join(', ')}` : ''}`);
+    return candidates.map((c) => ({ ...c, epochs: run.spec.final.epochs, steps: 0, totalSteps: 0, started: false, done: false, attempt: 0 }));
+  }
+
+  /**
+   * The search is done: early finals whose rates the final outcome confirms go on (or are done);
+   * the others start over with the planned rates (a running one once its stop arrives).
+   */
+  private confirmEarlyFinals(run: SweepRun, early: FinalRun[], planned: FinalRun[]): FinalRun[] {
+    const same = (a: number, b: number) => Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
+    const finals = planned.map((plan) => {
+      const started = early.find((f) => f.trialId === plan.trialId);
+      if (!started) return plan;
+      if (same(started.lrMin, plan.lrMin) && same(started.lrMax, plan.lrMax)) {
+        if (started.restartWith) started.restartWith = { lrMin: plan.lrMin, lrMax: plan.lrMax };
+        return started;
+      }
+      if (started.started && !started.done) {
+        this.restartFinal(run, started, { lrMin: plan.lrMin, lrMax: plan.lrMax }, `the finished search moved its rates to [${plan.lrMin}, ${plan.lrMax}]`);
+        return started;
+      }
+      // Done, or not started, with other rates: train it again with the planned ones.
+      return { ...plan, attempt: started.attempt, restarts: (started.restarts ?? 0) + (started.done ? 1 : 0) };
+    });
+    // Early finals the plan no longer has (fewer slots now): stop them and free their slots.
+    for (const dropped of early.filter((f) => !planned.some((p) => p.trialId === f.trialId))) {
+      if (dropped.started && !dropped.done && dropped.workerId) {
+        this.execute(run, [{ type: 'stop', trialId: dropped.trialId, workerId: dropped.workerId }]);
+        this.freeSlot(dropped.workerId, run.id, dropped.trialId);
+      }
+    }
+    return finals;
   }
 
   /** Once every candidate is done: completed with the best one, or failed when none finished. */
   private finishFinalsIfDone(run: SweepRun): void {
     const finals = run.finals ?? [];
-    if (!finals.every((f) => f.done)) return;
+    if (run.state !== 'FINAL_TRAINING' || !finals.every((f) => f.done)) return;
     const chosen = chosenFinal(run);
     if (chosen) {
       if (finals.length > 1) this.log(`sweep ${run.id}: final ${chosen.trialId} (peak ${chosen.lrMax}) has the lowest validation loss of ${finals.length} candidates`);
@@ -917,6 +1063,7 @@ export class Coordinator {
   private finish(run: SweepRun, state: 'COMPLETED' | 'FAILED' | 'CANCELLED', error?: string): void {
     if (run.state === 'COMPLETED' || run.state === 'FAILED' || run.state === 'CANCELLED') return;
     run.state = state;
+    this.earlyFinalRuns.delete(run);
     if (error) run.error = error;
     if (!this.live) return;
     run.finishedMs = Date.now();
@@ -1025,6 +1172,8 @@ export class Coordinator {
       workerId: final.workerId ?? '',
       adjustments: adjustmentsOf(final.adjustments, final.attempt).map((change) => ({ ...change, trialId: final.trialId })),
       error: final.error ?? '',
+      startedEarly: final.startedEarly ?? false,
+      restarts: final.restarts ?? 0,
     };
   }
 

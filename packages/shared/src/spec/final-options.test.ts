@@ -25,7 +25,7 @@ const overTheWire = (spec: SweepSpecMessage): SweepSpecMessageOutput => submitSw
 describe('final: adaptive options, defaults', () => {
   it('the guard is on by default; plateau and warm restarts are off', () => {
     const spec = parseSpec(minimal);
-    expect(spec.final).toEqual({ epochs: 3, schedule: 'one-cycle', divergenceGuard: { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 }, candidates: 'auto' });
+    expect(spec.final).toEqual({ epochs: 3, schedule: 'one-cycle', divergenceGuard: { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 }, candidates: 'auto', startEarly: true });
     expect(spec.final.divergenceGuard.divergenceFactor).toBeUndefined(); // pruning.divergenceFactor applies
   });
 
@@ -99,7 +99,7 @@ describe('final: adaptive options over the wire (proto)', () => {
 
   it('unset messages take the defaults: no final.divergence_guard means the guard is on', () => {
     const back = specFromProto(overTheWire({ name: 'x', model: { mlp: { hidden: [4] } }, dataset: { spirals: {} }, final: { epochs: 2 } }));
-    expect(back.final).toEqual({ epochs: 2, schedule: 'one-cycle', divergenceGuard: { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 }, candidates: 'auto' });
+    expect(back.final).toEqual({ epochs: 2, schedule: 'one-cycle', divergenceGuard: { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 }, candidates: 'auto', startEarly: true });
     expect(back.final.reduceOnPlateau).toBeUndefined();
   });
 

@@ -36,7 +36,7 @@ describe('parseSpecText', () => {
     expect(spec.grid).toEqual({ min: 1e-4, max: 10, points: 16 });
     expect(spec.rangeTest).toEqual({ min: 1e-7, max: 10, steps: 100, seeds: 4, beta: 0.9 });
     expect(spec.pruning.stagnation).toEqual({ windowSteps: 50, minRelImprovement: 0.01 });
-    expect(spec.final).toEqual({ epochs: 3, schedule: 'one-cycle', divergenceGuard: { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 }, candidates: 'auto' });
+    expect(spec.final).toEqual({ epochs: 3, schedule: 'one-cycle', divergenceGuard: { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 }, candidates: 'auto', startEarly: true });
   });
 
   it('parses JSON too', () => {

@@ -162,6 +162,14 @@ describe('specToProto / specFromProto', () => {
       expect(violations[0]?.description).toMatch(/not valid JSON/);
     });
 
+    it('rejects a model JSON without layers (found by the hostile-input fuzz)', () => {
+      for (const json of ['{"class_name": "Sequential", "config": {"layers": "nope"}}', '{"class_name": "Sequential", "config": {"layers": []}}', '{"modelTopology": {"class_name": "Model", "config": {"layers": [42]}}}']) {
+        const violations = violationsOf(minimal({ model: { topologyJson: json } }));
+        expect(violations.map((v) => v.field)).toStrictEqual(['spec.model.topology_json']);
+        expect(violations[0]?.description).toMatch(/has no layers/);
+      }
+    });
+
     it('names the file when specToProto cannot read it', () => {
       const spec = parseSpec({ name: 'x', model: { topology: join(dir, 'missing.json') }, dataset: { builtin: 'mnist' } });
       expect(() => specToProto(spec)).toThrow(SpecError);

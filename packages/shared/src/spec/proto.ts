@@ -152,6 +152,7 @@ function finalToProto(final: SweepSpec['final']): NonNullable<SweepSpecMessage['
     ...(w ? { warmRestarts: defined({ cycleEpochs: w.cycleEpochs, cycleSteps: w.cycleSteps, cycleMult: w.cycleMult }) } : {}),
     divergenceGuard: defined({ enabled: g.enabled, divergenceFactor: g.divergenceFactor, factor: g.factor, maxRetries: g.maxRetries, checkpointEvery: g.checkpointEvery }),
     ...(final.candidates !== 'auto' ? { candidates: final.candidates } : {}),
+    startEarly: final.startEarly,
     ...(p
       ? {
           reduceOnPlateau: defined({
@@ -175,6 +176,7 @@ function finalFromProto(final: NonNullable<SweepSpecMessageOutput['final']>, ctx
   return defined({
     epochs: final.epochs ?? undefined,
     candidates: final.candidates ? final.candidates : undefined,
+    startEarly: final.startEarly ?? undefined,
     schedule: enumFromProto(final.schedule, SCHEDULE_TO_PROTO, SCHEDULE_VALUES, 'spec.final.schedule', ctx),
     warmRestarts: w ? defined({ cycleEpochs: w.cycleEpochs ?? undefined, cycleSteps: w.cycleSteps ?? undefined, cycleMult: w.cycleMult ?? undefined }) : undefined,
     divergenceGuard: g
@@ -484,6 +486,11 @@ function topologyProblem(json: string): string | undefined {
   const topology = isRecord(value) && isRecord(value.modelTopology) ? value.modelTopology : value;
   if (!isRecord(topology) || typeof topology.class_name !== 'string' || !isRecord(topology.config)) {
     return 'is not a tfjs-layers model JSON (an object with class_name and config, or with modelTopology)';
+  }
+  // Every model class keeps its layers in config.layers: each an object with class_name and config.
+  const layers = topology.config.layers;
+  if (!Array.isArray(layers) || layers.length === 0 || !layers.every((l) => isRecord(l) && typeof l.class_name === 'string' && isRecord(l.config))) {
+    return 'has no layers (config.layers must be a non-empty list of { class_name, config })';
   }
   return undefined;
 }

@@ -40,7 +40,7 @@ describe('parseSpec: defaults', () => {
       grid: { min: 1e-4, max: 10, points: 16 },
       search: { strategy: 'asha', minSteps: 25, maxSteps: 375, reductionFactor: 3, reportEvery: 5 },
       pruning: { divergenceFactor: 4, stagnation: { windowSteps: 50, minRelImprovement: 0.01 } },
-      final: { epochs: 3, schedule: 'one-cycle', divergenceGuard: { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 }, candidates: 'auto' },
+      final: { epochs: 3, schedule: 'one-cycle', divergenceGuard: { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 }, candidates: 'auto', startEarly: true },
       rangeTest: { min: 1e-7, max: 10, steps: 100, seeds: 4, beta: 0.9 },
     });
   });
@@ -80,7 +80,7 @@ describe('parseSpec: defaults', () => {
       rangeTest: { min: 1.0e-7, max: 10, steps: 100, seeds: 4 },
     };
     const spec = parseSpec(full);
-    expect(spec).toEqual({ ...full, model: { ...full.model, activation: 'relu' }, rangeTest: { ...full.rangeTest, beta: 0.9 }, final: { ...full.final, divergenceGuard: { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 }, candidates: 'auto' } });
+    expect(spec).toEqual({ ...full, model: { ...full.model, activation: 'relu' }, rangeTest: { ...full.rangeTest, beta: 0.9 }, final: { ...full.final, divergenceGuard: { enabled: true, factor: 0.5, maxRetries: 4, checkpointEvery: 50 }, candidates: 'auto', startEarly: true } });
   });
 
   it('does not modify the input object', () => {

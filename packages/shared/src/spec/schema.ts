@@ -206,6 +206,11 @@ export const FinalSpec = z
      * validation loss is the result. `auto`: as many as there are slots, at most 3.
      */
     candidates: z.union([z.literal('auto'), intIn(1, MAX_FINAL_CANDIDATES)]).default('auto'),
+    /**
+     * Start the finals on slots the search cannot use while its last trials run, from the range so
+     * far; a finished search that moves the range restarts them (the search always comes first).
+     */
+    startEarly: z.boolean().default(true),
   })
   .refine((f) => f.warmRestarts === undefined || f.schedule === 'cosine-restarts', {
     error: 'applies only to schedule: cosine-restarts (set final.schedule to cosine-restarts, or remove final.warmRestarts)',
@@ -265,7 +270,7 @@ export const SweepSpec = z
     grid: GridSpec.default({ min: 1e-4, max: 10, points: 16 }),
     search: SearchSpec.default({ strategy: 'asha', minSteps: 25, maxSteps: 375, reductionFactor: 3, reportEvery: 5 }),
     pruning: PruningSpec.default({ divergenceFactor: 4, stagnation: { windowSteps: 50, minRelImprovement: 0.01 } }),
-    final: FinalSpec.default({ epochs: 3, schedule: 'one-cycle', divergenceGuard: { ...DEFAULT_DIVERGENCE_GUARD }, candidates: 'auto' }),
+    final: FinalSpec.default({ epochs: 3, schedule: 'one-cycle', divergenceGuard: { ...DEFAULT_DIVERGENCE_GUARD }, candidates: 'auto', startEarly: true }),
     rangeTest: RangeTestSpec.default({ min: 1e-7, max: 10, steps: 100, seeds: 4, beta: 0.9 }),
     layerGroups: LayerGroupsSpec.optional(),
   })

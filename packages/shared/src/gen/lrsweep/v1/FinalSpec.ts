@@ -25,8 +25,14 @@ export interface FinalSpec {
    * Unset or 0: auto (as many as there are worker slots, at most 3).
    */
   'candidates'?: (number);
+  /**
+   * Start the finals on slots the search cannot use while its last trials run (unset: on); a
+   * finished search that moves the range restarts them.
+   */
+  'startEarly'?: (boolean);
   '_epochs'?: "epochs";
   '_candidates'?: "candidates";
+  '_startEarly'?: "startEarly";
 }
 
 export interface FinalSpec__Output {
@@ -49,6 +55,12 @@ export interface FinalSpec__Output {
    * Unset or 0: auto (as many as there are worker slots, at most 3).
    */
   'candidates'?: (number);
+  /**
+   * Start the finals on slots the search cannot use while its last trials run (unset: on); a
+   * finished search that moves the range restarts them.
+   */
+  'startEarly'?: (boolean);
   '_epochs'?: "epochs";
   '_candidates'?: "candidates";
+  '_startEarly'?: "startEarly";
 }

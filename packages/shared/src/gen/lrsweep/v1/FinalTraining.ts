@@ -26,6 +26,15 @@ export interface FinalTraining {
    * Set when this candidate failed (the sweep fails only when every candidate does).
    */
   'error'?: (string);
+  /**
+   * Its attempt began while the search's last trials ran (FinalSpec.start_early).
+   */
+  'startedEarly'?: (boolean);
+  /**
+   * Times it started over: an early start whose rates the finished search moved, or whose slot
+   * the search needed.
+   */
+  'restarts'?: (number);
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
 }
@@ -53,6 +62,15 @@ export interface FinalTraining__Output {
    * Set when this candidate failed (the sweep fails only when every candidate does).
    */
   'error': (string);
+  /**
+   * Its attempt began while the search's last trials ran (FinalSpec.start_early).
+   */
+  'startedEarly': (boolean);
+  /**
+   * Times it started over: an early start whose rates the finished search moved, or whose slot
+   * the search needed.
+   */
+  'restarts': (number);
   '_valLoss'?: "valLoss";
   '_valAccuracy'?: "valAccuracy";
 }
