@@ -110,15 +110,16 @@ describe('final training candidates', () => {
   it('starts a final early on the slot the last trial leaves idle; the finished search confirms or restarts it', async () => {
     // Grid of 3 rates that all train (none diverges early) on 2 slots: when the second of the first
     // two trials ends, the third still has a few hundred steps to go and nothing else is pending,
-    // so that slot starts a final.
-    const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input('candidates-early', 2, true, 300, 3, 0.3))) });
+    // so that slot starts the (one) final.
+    const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input('candidates-early', 1, true, 300, 3, 0.3))) });
     const { done } = await watch(client, sweepId);
     expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
     const candidates = done.finalCandidates;
     // Started early: still running early (confirmed), or started over with the search's final rates.
     expect(candidates.some((c) => c.startedEarly || c.restarts > 0)).toBe(true);
     // Whatever the early plan was, what ran to the end is the plan for the finished search.
-    const expected = finalCandidates(done.range!, done.best!.learningRate, 2);
+    const expected = finalCandidates(done.range!, done.best!.learningRate, 1);
+    expect(candidates).toHaveLength(1);
     candidates.forEach((c, i) => {
       expect(c.lrMax).toBeCloseTo(expected[i]!.lrMax, 12);
       expect(c.lrMin).toBeCloseTo(expected[i]!.lrMin, 12);
@@ -126,15 +127,17 @@ describe('final training candidates', () => {
       expect(c.error).toBe('');
     });
     const text = await runCli(['get', sweepId, '--coordinator', coordinator.address]);
-    expect(text.stdout).toMatch(/peak \S+: val loss \S+, accuracy \S+ \((started while the search finished|started over \d+ time)/);
+    expect(text.stdout).toMatch(/\n {2}(started early, while the search's last trials ran|started over \d+ time\(s\): an early start the finished search did not confirm)\n/);
   });
 
-  it('startEarly: false waits for the search to finish', async () => {
-    const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input('candidates-late', 2, false, 300, 3, 0.3))) });
-    const { done } = await watch(client, sweepId);
-    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
-    expect(done.finalCandidates).toHaveLength(2);
-    expect(done.finalCandidates.every((c) => !c.startedEarly && c.restarts === 0)).toBe(true);
+  it('startEarly: false waits for the search to finish; so does a final per slot (it would save no time)', async () => {
+    for (const [name, candidates, startEarly] of [['candidates-late', 1, false], ['candidates-per-slot', 2, true]] as const) {
+      const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input(name, candidates, startEarly, 300, 3, 0.3))) });
+      const { done } = await watch(client, sweepId);
+      expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+      expect(done.finalCandidates).toHaveLength(candidates);
+      expect(done.finalCandidates.every((c) => !c.startedEarly && c.restarts === 0)).toBe(true);
+    }
   });
 
   it('more candidates than slots: the third waits for a free slot, and all three finish', async () => {

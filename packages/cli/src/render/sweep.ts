@@ -242,6 +242,9 @@ export function summarizeSweep(result: SweepResult): string {
       `final training: ${f.schedule} ${formatRate(f.lrMin)} → ${formatRate(f.lrMax)}, ${f.epochs} epoch(s), ${f.steps} steps` +
         (f.valAccuracy !== null ? `: val loss ${formatLoss(f.valLoss)}, accuracy ${(f.valAccuracy * 100).toFixed(1)}%` : ''),
     );
+    const only = result.finalCandidates.length === 1 ? result.finalCandidates[0] : undefined;
+    if (only?.startedEarly) lines.push('  started early, while the search\'s last trials ran');
+    else if (only && only.restarts > 0) lines.push(`  started over ${only.restarts} time(s): an early start the finished search did not confirm`);
     if (result.finalCandidates.length > 1) {
       lines.push(`  ${result.finalCandidates.length} candidate peak rates, trained at once; the lowest validation loss wins:`);
       for (const c of result.finalCandidates) {

@@ -782,12 +782,13 @@ export class Coordinator {
     if (run.state !== 'SEARCHING' || !run.spec.final.startEarly || !run.scheduler || run.scheduler.isDone()) return undefined;
     if (!run.finals) {
       if (!plan) {
-        // A dispatch hint, asked per free slot: whether the outcome so far has a best rate and a
-        // range, recomputed only when the search has decided something since.
+        // A dispatch hint, asked per free slot: recomputed only when the search has decided
+        // something since.
         const decided = run.scheduler.decisions.length;
-        if (run.earlyPlanHint?.decided !== decided) run.earlyPlanHint = { decided, final: this.planFinals(run)?.[0] };
+        if (run.earlyPlanHint?.decided !== decided) run.earlyPlanHint = { decided, final: this.finalsFitBesideSearch(run) ? this.planFinals(run)?.[0] : undefined };
         return run.earlyPlanHint.final;
       }
+      if (!this.finalsFitBesideSearch(run)) return undefined;
       const planned = this.planFinals(run);
       if (!planned) return undefined;
       run.finals = planned;
@@ -795,6 +796,15 @@ export class Coordinator {
       this.earlyFinalRuns.add(run);
     }
     return run.finals.find((f) => !f.started && !f.restartWith);
+  }
+
+  /**
+   * Early finals save time only when every one of them can run beside the search's last trial:
+   * with a final per slot, the last ones start when the search ends anyway.
+   */
+  private finalsFitBesideSearch(run: SweepRun): boolean {
+    const slots = [...this.workers.values()].reduce((n, w) => n + w.slots, 0);
+    return finalCandidateCount(run.spec.final.candidates, slots) < slots;
   }
 
   private assignEarlyFinal(run: SweepRun, worker: WorkerEntry): boolean {
