@@ -846,7 +846,8 @@ export class Coordinator {
       for (const final of run.finals ?? []) {
         if (!final.started || final.done || final.restartWith || !final.workerId) continue;
         const workerId = final.workerId;
-        if (runs.some((r) => (r.state === 'SEARCHING' ? (r.scheduler?.hasWork(workerId) ?? false) : r.state !== 'FINAL_TRAINING' && this.hasWork(r, workerId)))) {
+        // Real work only: a search's next trial, a range test's seed, another sweep's final.
+        if (runs.some((r) => (r.state === 'SEARCHING' ? (r.scheduler?.hasWork(workerId) ?? false) : this.hasWork(r, workerId)))) {
           this.restartFinal(run, final, { lrMin: final.lrMin, lrMax: final.lrMax }, 'the search needs its slot');
           return;
         }
