@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
+import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
+import type { WatchSweepResponse__Output } from '@lrsweep/shared/gen/lrsweep/v1/WatchSweepResponse';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = fileURLToPath(new URL('../packages/cli/dist/main.js', import.meta.url));
@@ -25,6 +28,21 @@ export function runCli(args: readonly string[], options: { timeoutMs?: number; e
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000 });
+    });
+  });
+}
+
+/** Every WatchSweep event of a sweep until its end, and the finished sweep (the stream's `done`). */
+export function watchSweepToEnd(client: SweepServiceClient, sweepId: string, timeoutMs = 170_000): Promise<{ events: WatchSweepResponse__Output[]; done: Sweep__Output }> {
+  return new Promise((resolve, reject) => {
+    const events: WatchSweepResponse__Output[] = [];
+    const stream = client.watchSweep({ sweepId }, { deadline: Date.now() + timeoutMs });
+    stream.on('data', (e: WatchSweepResponse__Output) => events.push(e));
+    stream.on('error', reject);
+    stream.on('end', () => {
+      const done = events.find((e) => e.done)?.done;
+      if (done) resolve({ events, done });
+      else reject(new Error('stream ended without a done event'));
     });
   });
 }

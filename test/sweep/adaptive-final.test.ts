@@ -6,10 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpecInput } from '@lrsweep/shared';
 import type { RateChange__Output } from '@lrsweep/shared/gen/lrsweep/v1/RateChange';
-import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
-import type { WatchSweepResponse__Output } from '@lrsweep/shared/gen/lrsweep/v1/WatchSweepResponse';
-import { runCli } from '../helpers.js';
+import { runCli, watchSweepToEnd } from '../helpers.js';
 import { startCoordinator, startNats, startWorker, type Managed } from '../processes.js';
 
 /**
@@ -44,19 +42,6 @@ const EXPECTED: [string, number, number, number][] = [
 ];
 const shape = (changes: RateChange__Output[]) => changes.map((c) => [c.cause, c.step, Number(c.fromMultiplier.toFixed(12)), Number(c.toMultiplier.toFixed(12))]);
 
-function watch(client: SweepServiceClient, sweepId: string): Promise<{ events: WatchSweepResponse__Output[]; done: Sweep__Output }> {
-  return new Promise((resolve, reject) => {
-    const events: WatchSweepResponse__Output[] = [];
-    const stream = client.watchSweep({ sweepId }, { deadline: Date.now() + 170_000 });
-    stream.on('data', (e: WatchSweepResponse__Output) => events.push(e));
-    stream.on('error', reject);
-    stream.on('end', () => {
-      const done = events.find((e) => e.done)?.done;
-      if (done) resolve({ events, done });
-      else reject(new Error('stream ended without a done event'));
-    });
-  });
-}
 
 describe('final training that adapts: rate changes reach watchers, the sweep result and the CLI', () => {
   let nats: Awaited<ReturnType<typeof startNats>>;
@@ -80,7 +65,7 @@ describe('final training that adapts: rate changes reach watchers, the sweep res
 
   it('WatchSweep streams each change with its reason, and Sweep.final lists them in order', async () => {
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input)) });
-    const { events, done } = await watch(client, sweepId);
+    const { events, done } = await watchSweepToEnd(client, sweepId);
     expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
     const streamed = events.filter((e) => e.rateChange).map((e) => e.rateChange!);
     expect(shape(streamed)).toEqual(EXPECTED);

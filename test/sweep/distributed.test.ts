@@ -3,10 +3,8 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldViolationsOf, loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpec, type SweepSpecInput } from '@lrsweep/shared';
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
-import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
-import type { WatchSweepResponse__Output } from '@lrsweep/shared/gen/lrsweep/v1/WatchSweepResponse';
 import type { WorkerServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/WorkerService';
-import { runCli } from '../helpers.js';
+import { runCli, watchSweepToEnd } from '../helpers.js';
 import { startCoordinator, startNats, startWorker, type Managed } from '../processes.js';
 
 const { proto } = loadLrsweepPackage();
@@ -26,19 +24,6 @@ const spec = (overrides: Partial<SweepSpecInput> = {}): SweepSpec =>
     ...overrides,
   });
 
-function watch(client: SweepServiceClient, sweepId: string): Promise<{ events: WatchSweepResponse__Output[]; done: Sweep__Output }> {
-  return new Promise((resolve, reject) => {
-    const events: WatchSweepResponse__Output[] = [];
-    const stream = client.watchSweep({ sweepId }, { deadline: Date.now() + 170_000 });
-    stream.on('data', (e: WatchSweepResponse__Output) => events.push(e));
-    stream.on('error', reject);
-    stream.on('end', () => {
-      const done = events.find((e) => e.done)?.done;
-      if (done) resolve({ events, done });
-      else reject(new Error('stream ended without a done event'));
-    });
-  });
-}
 
 describe('a distributed sweep: real NATS, a coordinator and worker processes on loopback', () => {
   let nats: Awaited<ReturnType<typeof startNats>>;
@@ -62,7 +47,7 @@ describe('a distributed sweep: real NATS, a coordinator and worker processes on 
 
   it('runs to the end with the right prunes, decisions with evidence, and a trained model', async () => {
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(spec()) });
-    const { events, done } = await watch(client, sweepId);
+    const { events, done } = await watchSweepToEnd(client, sweepId);
     expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
     expect(events[0]!.snapshot?.sweepId).toBe(sweepId);
     expect(events.some((e) => e.loss)).toBe(true);
@@ -121,7 +106,7 @@ describe('a distributed sweep: real NATS, a coordinator and worker processes on 
   it('auto: a range test on the workers sets the grid, then ASHA searches it', async () => {
     const submitted = spec({ search: { strategy: 'auto', minSteps: 10, maxSteps: 90, reductionFactor: 3, reportEvery: 5 }, rangeTest: { min: 1e-5, max: 100, steps: 60, seeds: 2, beta: 0.9 } });
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(submitted) });
-    const { events, done } = await watch(client, sweepId);
+    const { events, done } = await watchSweepToEnd(client, sweepId);
     expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
     expect(events[0]!.snapshot!.state).toBe('SWEEP_STATE_RANGE_TEST');
     // The searched grid is the range test's, not the submitted one.
@@ -148,7 +133,7 @@ describe('a distributed sweep: real NATS, a coordinator and worker processes on 
   it('a worker that joins mid-sweep gets work', async () => {
     const long = spec({ grid: { min: 1e-3, max: 1, points: 10 }, search: { strategy: 'grid', minSteps: 10, maxSteps: 4000, reductionFactor: 3, reportEvery: 5 }, final: { epochs: 1, schedule: 'constant' } });
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(long) });
-    const watching = watch(client, sweepId);
+    const watching = watchSweepToEnd(client, sweepId);
     await new Promise((r) => setTimeout(r, 1500));
     workers.push(await startWorker(nats.url, 'e2e-late'));
     const { done } = await watching;
@@ -159,7 +144,7 @@ describe('a distributed sweep: real NATS, a coordinator and worker processes on 
   it('a sweep cancelled mid-way leaves no trial running on any worker', async () => {
     const long = spec({ grid: { min: 1e-3, max: 1, points: 10 }, search: { strategy: 'grid', minSteps: 10, maxSteps: 5000, reductionFactor: 3, reportEvery: 5 } });
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(long) });
-    const watching = watch(client, sweepId);
+    const watching = watchSweepToEnd(client, sweepId);
     await new Promise((r) => setTimeout(r, 2000));
     const { state } = await unary(client, 'cancelSweep', { sweepId });
     const { sweep: now } = await unary(client, 'getSweep', { sweepId });

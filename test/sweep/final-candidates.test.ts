@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finalCandidates, loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpecInput } from '@lrsweep/shared';
-import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
+import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
 import type { WatchSweepResponse__Output } from '@lrsweep/shared/gen/lrsweep/v1/WatchSweepResponse';
-import { runCli } from '../helpers.js';
+import { runCli, watchSweepToEnd } from '../helpers.js';
 import { startCoordinator, startNats, startWorker, type Managed } from '../processes.js';
 
 /**
@@ -27,19 +27,6 @@ const input = (name: string, candidates?: number, startEarly = true, maxSteps = 
   final: { epochs: 2, startEarly, ...(candidates !== undefined ? { candidates } : {}) },
 });
 
-function watch(client: SweepServiceClient, sweepId: string): Promise<{ events: WatchSweepResponse__Output[]; done: Sweep__Output }> {
-  return new Promise((resolve, reject) => {
-    const events: WatchSweepResponse__Output[] = [];
-    const stream = client.watchSweep({ sweepId }, { deadline: Date.now() + 170_000 });
-    stream.on('data', (e: WatchSweepResponse__Output) => events.push(e));
-    stream.on('error', reject);
-    stream.on('end', () => {
-      const done = events.find((e) => e.done)?.done;
-      if (done) resolve({ events, done });
-      else reject(new Error('stream ended without a done event'));
-    });
-  });
-}
 
 describe('final training candidates', () => {
   let nats: Awaited<ReturnType<typeof startNats>>;
@@ -63,7 +50,7 @@ describe('final training candidates', () => {
 
   it('auto on two slots: two peaks at once, the lower validation loss wins, each with its own model', async () => {
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input('candidates-auto'))) });
-    const { events, done } = await watch(client, sweepId);
+    const { events, done } = await watchSweepToEnd(client, sweepId);
     expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
     const candidates = done.finalCandidates;
     expect(candidates.map((c) => c.trialId)).toEqual(['final', 'final-2']);
@@ -101,7 +88,7 @@ describe('final training candidates', () => {
 
   it('candidates: 1 keeps a single final training over the whole range, whatever the slots', async () => {
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input('candidates-one', 1))) });
-    const { done } = await watch(client, sweepId);
+    const { done } = await watchSweepToEnd(client, sweepId);
     expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
     expect(done.finalCandidates.map((c) => c.trialId)).toEqual(['final']);
     expect([done.final!.lrMin, done.final!.lrMax]).toEqual([done.range!.min, done.range!.max]);
@@ -112,7 +99,7 @@ describe('final training candidates', () => {
     // two trials ends, the third still has a few hundred steps to go and nothing else is pending,
     // so that slot starts the (one) final.
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input('candidates-early', 1, true, 300, 3, 0.3))) });
-    const { done } = await watch(client, sweepId);
+    const { done } = await watchSweepToEnd(client, sweepId);
     expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
     const candidates = done.finalCandidates;
     // Started early: still running early (confirmed), or started over with the search's final rates.
@@ -133,16 +120,61 @@ describe('final training candidates', () => {
   it('startEarly: false waits for the search to finish; so does a final per slot (it would save no time)', async () => {
     for (const [name, candidates, startEarly] of [['candidates-late', 1, false], ['candidates-per-slot', 2, true]] as const) {
       const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input(name, candidates, startEarly, 300, 3, 0.3))) });
-      const { done } = await watch(client, sweepId);
+      const { done } = await watchSweepToEnd(client, sweepId);
       expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
       expect(done.finalCandidates).toHaveLength(candidates);
       expect(done.finalCandidates.every((c) => !c.startedEarly && c.restarts === 0)).toBe(true);
     }
   });
 
+  it("an early final gives its slot back when another sweep needs it (the search comes first)", async () => {
+    // Sweep A: 3 rates on 2 slots, the last one long (3,000 steps), one final (so it may start early)
+    // and a long one. Once A's early final reports, sweep B arrives with work and no slot is free:
+    // A's final must yield, so B's first trial starts while A's last trial still runs.
+    const specA = parseSpec({ ...input('early-yields', 1, true, 3000, 3, 0.3), final: { epochs: 150, candidates: 1, startEarly: true } });
+    const { sweepId: a } = await unary(client, 'submitSweep', { spec: specToProto(specA) });
+    const stamps: { aSearchDone?: number; bFirstTrial?: number } = {};
+    let bSubmitted: Promise<string> | undefined;
+    const doneA = new Promise<Sweep__Output>((resolve, reject) => {
+      let completed = 0;
+      let finished: Sweep__Output | undefined;
+      const stream = client.watchSweep({ sweepId: a }, { deadline: Date.now() + 170_000 });
+      stream.on('data', (e: WatchSweepResponse__Output) => {
+        if (e.finalProgress && !bSubmitted && completed < 3) {
+          bSubmitted = unary(client, 'submitSweep', { spec: specToProto(parseSpec(input('early-yields-b', 1, false, 50, 2, 0.3))) }).then((r) => r.sweepId);
+        }
+        if (e.decision?.kind === 'DECISION_KIND_COMPLETED' && ++completed === 3) stamps.aSearchDone = Date.now();
+        if (e.done) finished = e.done;
+      });
+      stream.on('error', reject);
+      stream.on('end', () => (finished ? resolve(finished) : reject(new Error('no done event'))));
+    });
+    await expect.poll(() => bSubmitted, { timeout: 60_000 }).toBeDefined();
+    const b = await bSubmitted!;
+    const doneB = new Promise<Sweep__Output>((resolve, reject) => {
+      let finished: Sweep__Output | undefined;
+      const stream = client.watchSweep({ sweepId: b }, { deadline: Date.now() + 170_000 });
+      stream.on('data', (e: WatchSweepResponse__Output) => {
+        if (e.trialStarted && stamps.bFirstTrial === undefined) stamps.bFirstTrial = Date.now();
+        if (e.done) finished = e.done;
+      });
+      stream.on('error', reject);
+      stream.on('end', () => (finished ? resolve(finished) : reject(new Error('no done event'))));
+    });
+    const [sweepA, sweepB] = await Promise.all([doneA, doneB]);
+    expect(sweepA.state, sweepA.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(sweepB.state, sweepB.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(stamps.bFirstTrial).toBeDefined();
+    expect(stamps.aSearchDone).toBeDefined();
+    expect(stamps.bFirstTrial!, 'B waited for A\'s search to end: the early final kept the slot').toBeLessThan(stamps.aSearchDone!);
+    // A's final was stopped to make room, then trained again to the end.
+    expect(sweepA.final!.restarts).toBeGreaterThanOrEqual(1);
+    expect(sweepA.final!.steps).toBe(sweepA.final!.totalSteps);
+  });
+
   it('more candidates than slots: the third waits for a free slot, and all three finish', async () => {
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input('candidates-three', 3))) });
-    const { done } = await watch(client, sweepId);
+    const { done } = await watchSweepToEnd(client, sweepId);
     expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
     expect(done.finalCandidates.map((c) => c.trialId)).toEqual(['final', 'final-2', 'final-3']);
     expect(done.finalCandidates.every((c) => c.valLoss !== undefined && c.steps === c.totalSteps)).toBe(true);
