@@ -76,6 +76,9 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+/** Final trainings' job ids: final, final-2, ... (one per candidate peak rate). */
+const isFinal = (trialId: string): boolean => /^final(-\d+)?$/.test(trialId);
+
 /**
  * `lrsweep run --workers N` for each N, through the real coordinator, NATS and worker processes
  * (one slot each), with a listener on NATS collecting every attempt's executor timing and each
@@ -139,7 +142,7 @@ function analyse(
   const windowEnd = createdMs + sweepSeconds * 1000;
   const clip = (t: number) => Math.min(windowEnd, Math.max(createdMs, t));
   // Final trainings: one per candidate peak rate (final, final-2, ...), run at once on free slots.
-  const finals = attempts.filter((a) => /^final(-\d+)?$/.test(a.trialId) && a.end === 'final-done');
+  const finals = attempts.filter((a) => isFinal(a.trialId) && a.end === 'final-done');
   const finalsStart = finals.length > 0 ? Math.min(...finals.map((f) => clip(f.startedAtMs))) : undefined;
   const finalsEnd = finals.length > 0 ? Math.max(...finals.map((f) => clip(f.endedAtMs))) : undefined;
   const idle: IdleBreakdown = { workerStart: 0, firstDispatch: 0, betweenAttempts: 0, searchTail: 0, duringFinal: 0, tail: 0, discardedFinal: 0 };
@@ -181,7 +184,7 @@ function analyse(
     }
   }
   // A final that did not finish (stopped to start over) was work thrown away: not busy time.
-  const discarded = attempts.filter((a) => /^final(-\d+)?$/.test(a.trialId) && a.end !== 'final-done');
+  const discarded = attempts.filter((a) => isFinal(a.trialId) && a.end !== 'final-done');
   idle.discardedFinal = discarded.reduce((sum, a) => sum + a.busyMs, 0) / 1000;
   const busySeconds = attempts.reduce((sum, a) => sum + a.busyMs, 0) / 1000 - idle.discardedFinal;
   const efficiency = busySeconds / workers / sweepSeconds;

@@ -182,11 +182,11 @@ const LOCAL_WORKER_STARTUP_MS = 60_000;
  * Resolves once every local worker has registered with the coordinator, or the time is up, or
  * the processes that are left are all registered (a worker that exits early is not waited for).
  */
-async function waitForWorkers(coordinator: Coordinator, children: readonly ChildProcess[], timeoutMs: number): Promise<{ ready: number; ms: number }> {
+async function waitForWorkers(coordinator: Coordinator, children: readonly ChildProcess[], workerIds: readonly string[], timeoutMs: number): Promise<{ ready: number; ms: number }> {
   const started = Date.now();
   const alive = () => children.filter((c) => c.exitCode === null && c.signalCode === null).length;
   // Only our own workers count: on a shared NATS, others may be registered too.
-  const ours = new Set(children.map((_, i) => `local-${i + 1}`));
+  const ours = new Set(workerIds);
   for (;;) {
     const ready = coordinator.workerIds().filter((id) => ours.has(id)).length;
     if (ready === 0 && alive() === 0) throw new CliError('no local worker started (its error is printed above); check the backend with `lrsweep range-test` or run `lrsweep worker` by hand', 1);
@@ -206,8 +206,9 @@ export async function runLocalSweep(spec: SweepSpec, options: LocalSweepOptions)
   const children: ChildProcess[] = [];
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
   // Workers first: their start-up (processes, tfjs, wasm) overlaps the coordinator's.
-  for (let i = 0; i < options.workers; i++) {
-    const args = [main, 'worker', '--nats', natsUrl, '--slots', '1', '--backend', options.backend, '--id', `local-${i + 1}`, '--models-dir', options.modelsDir];
+  const workerIds = Array.from({ length: options.workers }, (_, i) => `local-${i + 1}`);
+  for (const id of workerIds) {
+    const args = [main, 'worker', '--nats', natsUrl, '--slots', '1', '--backend', options.backend, '--id', id, '--models-dir', options.modelsDir];
     children.push(spawn(process.execPath, options.verbose ? args : [...args, '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] }));
   }
   let coordinator: Coordinator | undefined;
@@ -235,7 +236,7 @@ export async function runLocalSweep(spec: SweepSpec, options: LocalSweepOptions)
     if (options.verbose) process.stderr.write(`lrsweep run: ${spec.name} on ${options.workers} local worker process(es), NATS ${embedded ? 'embedded' : natsUrl}\n`);
     // The sweep starts once every worker is up, as on a cluster whose workers are already running:
     // its trials then fill all slots from the first dispatch, and its wall time is the sweep's own.
-    const startup = await waitForWorkers(coordinator, children, LOCAL_WORKER_STARTUP_MS);
+    const startup = await waitForWorkers(coordinator, children, workerIds, LOCAL_WORKER_STARTUP_MS);
     if (options.verbose) process.stderr.write(`lrsweep run: ${startup.ready} of ${options.workers} worker(s) ready in ${(startup.ms / 1000).toFixed(1)} s\n`);
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(spec) }, { deadlineMs: 10_000 });
     options.onSubmitted?.(sweepId);

@@ -30,13 +30,12 @@ import type {
   Conv2DBackpropInputAttrs,
   KernelBackend,
   MaxPoolGradAttrs,
-  Rank,
   SumAttrs,
   Tensor4D,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { asFloat32, input, padOrCrop4, shape4 } from './wasm-kernels.js';
+import { asFloat32, input, padOrCrop4, shape4, spreadByStrides } from './wasm-kernels.js';
 
 const BACKEND = 'wasm';
 const WRAPPED = Symbol.for('lrsweep.wasm-fast-kernel');
@@ -102,18 +101,7 @@ const conv2DBackpropInput: FastPath = ({ inputs, backend, attrs }) => {
   return tf.tidy(() => {
     const dy = asFloat32<Tensor4D>(dyInfo, backend as KernelBackend);
     const filter = asFloat32<Tensor4D>(filterInfo, backend as KernelBackend);
-    let spread: Tensor4D = dy;
-    if (strideHeight > 1 || strideWidth > 1) {
-      const padded6 = tf.pad(tf.reshape(dy, [batchSize, outHeight, 1, outWidth, 1, outChannels]), [
-        [0, 0],
-        [0, 0],
-        [0, strideHeight - 1],
-        [0, 0],
-        [0, strideWidth - 1],
-        [0, 0],
-      ]);
-      spread = tf.reshape<Rank.R4>(padded6, [batchSize, outHeight * strideHeight, outWidth * strideWidth, outChannels]);
-    }
+    const spread = spreadByStrides(dy, strideHeight, strideWidth);
     const [, spreadH, spreadW] = spread.shape;
     const top = fH - 1 - info.padInfo.top;
     const left = fW - 1 - info.padInfo.left;

@@ -75,6 +75,24 @@ export function asFloat32<T extends Tensor>(info: TensorInfo, backend: KernelBac
 }
 
 /**
+ * Spreads a gradient by the strides (for the input gradient of a strided conv): row oy moves to
+ * oy * strideHeight and column ox to ox * strideWidth, with zeros between (and after). Call in a tidy.
+ */
+export function spreadByStrides(dy: Tensor4D, strideHeight: number, strideWidth: number): Tensor4D {
+  if (strideHeight === 1 && strideWidth === 1) return dy;
+  const [batch, height, width, channels] = dy.shape;
+  const padded6 = tf.pad(tf.reshape(dy, [batch, height, 1, width, 1, channels]), [
+    [0, 0],
+    [0, 0],
+    [0, strideHeight - 1],
+    [0, 0],
+    [0, strideWidth - 1],
+    [0, 0],
+  ]);
+  return tf.reshape<Rank.R4>(padded6, [batch, height * strideHeight, width * strideWidth, channels]);
+}
+
+/**
  * Pads (positive amounts, with zeros) or crops (negative amounts) axes 1 and 2 of a rank-4
  * tensor: the result has h + top + bottom rows and w + left + right columns.
  */
@@ -311,19 +329,7 @@ function depthwiseConv2dNativeBackpropInput({ inputs, backend, attrs }: KernelAr
     if (batchSize * outHeight * outWidth * channels === 0) return tf.zeros(a.inputShape, 'float32');
     const dy = asFloat32<Tensor4D>(dyInfo, backend);
     const filter = asFloat32<Tensor4D>(filterInfo, backend);
-    // Spread dy by the strides: row oy moves to oy * sH, with zeros between (and after).
-    let spread: Tensor4D = dy;
-    if (strideHeight > 1 || strideWidth > 1) {
-      const padded6 = tf.pad(tf.reshape(dy, [batchSize, outHeight, 1, outWidth, 1, channels]), [
-        [0, 0],
-        [0, 0],
-        [0, strideHeight - 1],
-        [0, 0],
-        [0, strideWidth - 1],
-        [0, 0],
-      ]);
-      spread = tf.reshape<Rank.R4>(padded6, [batchSize, outHeight * strideHeight, outWidth * strideWidth, channels]);
-    }
+    const spread = spreadByStrides(dy, strideHeight, strideWidth);
     // Full correlation with the flipped filter: dx[y] = sum over kh' of P[y + kh'*dH] * fFlip[kh'],
     // where P is `spread` shifted down by effH - 1 - top rows and has inH + effH - 1 rows.
     const [, spreadH, spreadW] = spread.shape;
