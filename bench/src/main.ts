@@ -40,7 +40,15 @@ function medianResults(rounds: readonly ThroughputResult[][]): ThroughputResult[
     const same = rounds.flatMap((round) => round.filter((o) => o.model === r.model && o.backend === r.backend));
     const stepsPerSecond = median(same.map((o) => o.stepsPerSecond));
     const modelFitStepsPerSecond = median(same.map((o) => o.modelFitStepsPerSecond));
-    return { ...r, stepsPerSecond, modelFitStepsPerSecond, ratio: stepsPerSecond / modelFitStepsPerSecond, steps: same.reduce((n, o) => n + o.steps, 0) };
+    const dense = same.flatMap((o) => (o.denseInputStepsPerSecond === undefined ? [] : [o.denseInputStepsPerSecond]));
+    return {
+      ...r,
+      stepsPerSecond,
+      ...(dense.length > 0 ? { denseInputStepsPerSecond: median(dense) } : {}),
+      modelFitStepsPerSecond,
+      ratio: stepsPerSecond / modelFitStepsPerSecond,
+      steps: same.reduce((n, o) => n + o.steps, 0),
+    };
   });
 }
 
@@ -87,7 +95,8 @@ function throughputText(results: ThroughputResult[], pytorch: PytorchBaseline | 
     const verdict = fastest ? ` (target ${pct(target)}: ${ratio !== undefined && ratio >= target ? 'met' : 'not met'})` : '';
     const rounds = fastest && perRound.length > 1 ? ` [rounds: ${perRound.map(pct).join(', ')}]` : '';
     const vsTorch = torch && ratio !== undefined ? `${torch.stepsPerSecond.toFixed(1)} | ${fastest ? pct(ratio) : pct(r.stepsPerSecond / torch.stepsPerSecond)}${verdict}${rounds}` : '— | —';
-    return `| ${r.model} | ${r.backend} | ${r.stepsPerSecond.toFixed(1)} | ${r.modelFitStepsPerSecond.toFixed(1)} | ${r.ratio.toFixed(2)}x | ${vsTorch} |`;
+    const denseInput = r.denseInputStepsPerSecond === undefined ? '—' : `${r.denseInputStepsPerSecond.toFixed(1)}${torch ? ` (${pct(r.denseInputStepsPerSecond / torch.stepsPerSecond)} of PyTorch)` : ''}`;
+    return `| ${r.model} | ${r.backend} | ${r.inputPath} | ${r.stepsPerSecond.toFixed(1)} | ${denseInput} | ${r.modelFitStepsPerSecond.toFixed(1)} | ${r.ratio.toFixed(2)}x | ${vsTorch} |`;
   });
   const torchLine = !pytorch
     ? 'PyTorch baseline: not run (--no-pytorch)'
@@ -95,7 +104,7 @@ function throughputText(results: ThroughputResult[], pytorch: PytorchBaseline | 
       ? `PyTorch baseline: torch ${pytorch.torch} (${pytorch.python}), ${pytorch.threads} thread, same models, data and batch, run after ours in each round`
       : `PyTorch baseline skipped: ${pytorch.reason}`;
   const medians = rounds > 1 ? `; medians of ${rounds} rounds (ours, then PyTorch, in each), the ratio the median of the rounds' ratios` : '';
-  return `Training steps/s, MNIST, batch 64, SGD; baselines: tfjs-layers model.fit (same process) and PyTorch (one thread)${medians}.\n${torchLine}\n\n| model | backend | trainer steps/s | model.fit steps/s | trainer / model.fit | PyTorch steps/s | ours / PyTorch |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+  return `Training steps/s, MNIST, batch 64, SGD; baselines: tfjs-layers model.fit (same process) and PyTorch (one thread)${medians}. Input: how the trainer's first layer reads its batches, 'sparse' (only the non-zeros, through the wasm sparse kernels, chosen when at most half the features are non-zero) or 'dense'; with sparse input the dense-input trainer is measured too.\n${torchLine}\n\n| model | backend | input | trainer steps/s | trainer with dense input | model.fit steps/s | trainer / model.fit | PyTorch steps/s | ours / PyTorch |\n|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
 }
 
 program

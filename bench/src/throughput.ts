@@ -11,6 +11,10 @@ export interface ThroughputResult {
   backend: BackendName;
   /** Our training loop (the trainer a worker runs). */
   stepsPerSecond: number;
+  /** How the trainer's first layer read its input: 'sparse' (non-zeros only) or 'dense'. */
+  inputPath: 'sparse' | 'dense';
+  /** With sparse input: the same trainer made to read dense batches, measured in the same process. */
+  denseInputStepsPerSecond?: number;
   /** Baseline in the same process: tfjs-layers `model.fit` on the same model, data and batch. */
   modelFitStepsPerSecond: number;
   /** stepsPerSecond / modelFitStepsPerSecond. */
@@ -39,14 +43,14 @@ async function timeSteps(step: () => Promise<void>, seconds: number, warmup = 3,
   return { steps, perSecond: steps / ((performance.now() - start) / 1000) };
 }
 
-async function measureTrainer(spec: SweepSpec, seconds: number): Promise<{ steps: number; perSecond: number }> {
+async function measureTrainer(spec: SweepSpec, seconds: number, sparseInput = true): Promise<{ steps: number; perSecond: number; inputPath: 'sparse' | 'dense' }> {
   const splits = loadDataSplits(spec);
-  const trainer = await Trainer.create({ model: spec.model, optimizer: spec.optimizer, batchSize: spec.batchSize, seed: spec.seed, train: splits.train, validation: splits.validation });
+  const trainer = await Trainer.create({ model: spec.model, optimizer: spec.optimizer, batchSize: spec.batchSize, seed: spec.seed, train: splits.train, validation: splits.validation, sparseInput });
   const schedule = constant(0.05);
   try {
     // Five steps per call, reading the loss back once, as a worker reporting every 5 steps does.
     const r = await timeSteps(() => trainer.run({ untilStep: trainer.step + 5, schedule, reportEvery: 5 }).then(() => undefined), seconds, 1, 1);
-    return { steps: r.steps * 5, perSecond: r.perSecond * 5 };
+    return { steps: r.steps * 5, perSecond: r.perSecond * 5, inputPath: trainer.inputPath };
   } finally {
     trainer.dispose();
   }
@@ -86,8 +90,19 @@ export async function runThroughput(options: { seconds: number; backends?: Backe
       // The cpu backend trains the CNN at well under one step per second: give it fewer seconds.
       const seconds = backend === 'cpu' && model === 'cnn' ? Math.min(options.seconds, 4) : options.seconds;
       const ours = await measureTrainer(spec, seconds);
+      // The dense-input trainer too, so the sparse kernels' share of the speed is visible.
+      const dense = ours.inputPath === 'sparse' ? await measureTrainer(spec, seconds, false) : undefined;
       const fit = await measureModelFit(spec, seconds);
-      results.push({ model, backend, stepsPerSecond: ours.perSecond, modelFitStepsPerSecond: fit.perSecond, ratio: ours.perSecond / fit.perSecond, steps: ours.steps });
+      results.push({
+        model,
+        backend,
+        stepsPerSecond: ours.perSecond,
+        inputPath: ours.inputPath,
+        ...(dense ? { denseInputStepsPerSecond: dense.perSecond } : {}),
+        modelFitStepsPerSecond: fit.perSecond,
+        ratio: ours.perSecond / fit.perSecond,
+        steps: ours.steps,
+      });
     }
   }
   return results;

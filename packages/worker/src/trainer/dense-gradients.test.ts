@@ -3,8 +3,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { constant, parseSpec, type LayerGroupsConfig, type OptimizerSpec, type SweepSpec } from '@lrsweep/shared';
 import { selectBackend } from '../backend/select.js';
+import { csrBatch, disposeCsrBatch, sparseDenseKernels, type CsrBatch } from '../backend/sparse-dense.js';
 import type { LabelledData } from '../data/dataset.js';
 import { loadDataSplits } from '../data/load.js';
+import { csrOfRows, sparseRows } from '../data/sparse.js';
 import { buildModel } from '../models/build.js';
 import { denseFastPath } from './dense-gradients.js';
 import { Trainer } from './trainer.js';
@@ -50,19 +52,38 @@ function relativeError(a: tf.Tensor, b: tf.Tensor): number {
   return diff / Math.max(scale, 1e-6);
 }
 
-/** The fast path's loss and gradients against the tape's, for `variables` of `model`. */
-function compareWithTape(model: tfl.LayersModel, variables: tf.Variable[], xs: tf.Tensor, ys: tf.Tensor): void {
-  const fast = denseFastPath(model, variables);
+/** The batch's non-zeros in CSR form (examples flattened). */
+function csrOf(xs: tf.Tensor): CsrBatch {
+  const rows = xs.shape[0];
+  const size = xs.size / rows;
+  const csr = csrOfRows(sparseRows(xs.dataSync() as Float32Array, size), Array.from({ length: rows }, (_, i) => i));
+  return csrBatch(rows, size, csr.rowPtr, csr.indices, csr.values);
+}
+
+/** The fast path's loss and gradients against the tape's, for `variables` of `model`; with `sparse`, from a CSR input. */
+function compareWithTape(model: tfl.LayersModel, variables: tf.Variable[], xs: tf.Tensor, ys: tf.Tensor, sparse = false): void {
+  const fast = denseFastPath(model, variables, { sparse: sparse ? sparseDenseKernels() : undefined });
   expect(fast).toBeDefined();
+  expect(fast!.sparseInput).toBe(sparse);
+  const csr = sparse ? csrOf(xs) : undefined;
   const before = tf.memory().numTensors;
   tf.tidy(() => {
     const tape = tf.variableGrads(() => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(ys, model.apply(xs, { training: true }) as tf.Tensor), variables);
-    const mine = fast!.lossAndGrads(xs, ys);
+    const mine = fast!.lossAndGrads(csr ?? xs, ys);
     expect(relativeError(mine.value, tape.value)).toBeLessThan(1e-5);
     expect(Object.keys(mine.grads).sort()).toEqual(variables.map((v) => v.name).sort());
     for (const v of variables) expect(relativeError(mine.grads[v.name]!, tape.grads[v.name]!), v.name).toBeLessThan(1e-5);
   });
   expect(tf.memory().numTensors).toBe(before);
+  if (csr) disposeCsrBatch(csr);
+}
+
+/** Inputs with about 80% zeros, like MNIST's pixels. */
+function sparseBatch(shape: number[], seed: number, examples = 8): { xs: tf.Tensor; ys: tf.Tensor } {
+  const { xs, ys } = batch(shape, seed, examples);
+  const sparse = tf.tidy(() => tf.mul(xs, tf.cast(tf.greater(xs, 0.85), 'float32')));
+  xs.dispose();
+  return { xs: sparse, ys };
 }
 
 describe('denseFastPath gradients match tf.variableGrads', () => {
@@ -104,6 +125,48 @@ describe('denseFastPath gradients match tf.variableGrads', () => {
       expect(denseFastPath(model, variablesOf(model))).toBeDefined();
       model.dispose();
     }
+  });
+});
+
+describe('denseFastPath with a CSR input (the sparse first layer) matches tf.variableGrads', () => {
+  const cases: { activation: Act; hidden: number[]; inputShape: number[]; examples: number }[] = [];
+  for (const activation of ['relu', 'tanh', 'sigmoid', 'linear'] as const) {
+    cases.push({ activation, hidden: [16], inputShape: [20], examples: 8 });
+    cases.push({ activation, hidden: [36, 12], inputShape: [6, 6, 1], examples: 40 });
+  }
+  cases.push({ activation: 'relu', hidden: [], inputShape: [6, 6, 1], examples: 8 });
+
+  it.each(cases)('$activation, hidden $hidden, input $inputShape, batch $examples', ({ activation, hidden, inputShape, examples }) => {
+    // No hidden layer: the first layer is the 3 logits, not a multiple of 4, so no sparse input.
+    const model = mlp(inputShape, hidden, activation);
+    const { xs, ys } = sparseBatch(inputShape, 3, examples);
+    if (hidden.length === 0) {
+      expect(denseFastPath(model, variablesOf(model), { sparse: sparseDenseKernels() })?.sparseInput).toBe(false);
+    } else {
+      compareWithTape(model, variablesOf(model), xs, ys, true);
+    }
+    tf.dispose([xs, ys]);
+    model.dispose();
+  });
+
+  it('a frozen first layer: the sparse forward pass only', () => {
+    const model = mlp([20], [16, 12], 'relu');
+    const all = variablesOf(model);
+    const { xs, ys } = sparseBatch([20], 4);
+    compareWithTape(model, all.slice(2), xs, ys, true);
+    compareWithTape(model, [all[1]!, ...all.slice(2)], xs, ys, true);
+    tf.dispose([xs, ys]);
+    model.dispose();
+  });
+
+  it('refuses a CSR input without the kernels', () => {
+    const model = mlp([20], [16], 'relu');
+    const { xs, ys } = sparseBatch([20], 5);
+    const csr = csrOf(xs);
+    expect(() => tf.tidy(() => void denseFastPath(model, variablesOf(model))!.lossAndGrads(csr, ys))).toThrow(/no CSR input/);
+    disposeCsrBatch(csr);
+    tf.dispose([xs, ys]);
+    model.dispose();
   });
 });
 
@@ -206,7 +269,8 @@ describe('Trainer with and without the fast path', () => {
     const mnist = parseSpec({ name: 'mnist', model: { builtin: 'mlp', hidden: [48] }, dataset: { builtin: 'mnist', sampleFraction: 0.02 }, optimizer: { name: 'sgd' } });
     const splits = loadDataSplits(mnist);
     const losses = async (fastPath: boolean) => {
-      const trainer = await Trainer.create({ model: mnist.model, optimizer: mnist.optimizer, batchSize: 16, seed: 2, train: splits.sample, validation: splits.validation, fastPath });
+      const trainer = await Trainer.create({ model: mnist.model, optimizer: mnist.optimizer, batchSize: 16, seed: 2, train: splits.sample, validation: splits.validation, fastPath, sparseInput: false });
+      expect(trainer.inputPath).toBe('dense');
       const out: number[] = [];
       try {
         await trainer.run({ untilStep: 30, schedule: constant(0.1), reportEvery: 1, onReport: (r) => void out.push(r.loss) });
@@ -222,6 +286,36 @@ describe('Trainer with and without the fast path', () => {
     fast.weights.forEach((w, i) => w.forEach((x, j) => expect(Math.abs(x - tape.weights[i]![j]!)).toBeLessThan(1e-4)));
     expect(fast.out.at(-1)!).toBeLessThan(fast.out[0]!);
   });
+
+  it.each<OptimizerSpec>([{ name: 'sgd' }, { name: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }])(
+    'MNIST with sparse input ($name): the same losses and weights as the dense path, and the tape',
+    async (optimizer) => {
+      const mnist = parseSpec({ name: 'mnist', model: { builtin: 'mlp', hidden: [128] }, dataset: { builtin: 'mnist', sampleFraction: 0.05 }, optimizer });
+      const splits = loadDataSplits(mnist);
+      const train = async (fastPath: boolean, sparseInput: boolean) => {
+        const trainer = await Trainer.create({ model: mnist.model, optimizer, batchSize: 64, seed: 4, train: splits.sample, validation: splits.validation, fastPath, sparseInput });
+        const out: number[] = [];
+        try {
+          await trainer.run({ untilStep: 40, schedule: constant(optimizer.name === 'adam' ? 0.003 : 0.1), reportEvery: 1, onReport: (r) => void out.push(r.loss) });
+          const evaluation = await trainer.evaluate();
+          return { path: trainer.inputPath, out, evaluation, weights: trainer.model.getWeights().map((w) => Array.from(w.dataSync())) };
+        } finally {
+          trainer.dispose();
+        }
+      };
+      const sparse = await train(true, true);
+      const dense = await train(true, false);
+      const tape = await train(false, true);
+      expect([sparse.path, dense.path, tape.path]).toEqual(['sparse', 'dense', 'dense']);
+      for (const other of [dense, tape]) {
+        sparse.out.forEach((l, i) => expect(Math.abs(l - other.out[i]!), `step ${i + 1}`).toBeLessThan(1e-4 * Math.max(1, other.out[i]!)));
+        sparse.weights.forEach((w, i) => w.forEach((x, j) => expect(Math.abs(x - other.weights[i]![j]!)).toBeLessThan(1e-4)));
+        expect(sparse.evaluation.valLoss).toBeCloseTo(other.evaluation.valLoss, 4);
+      }
+      // It learns: the last losses are well under the first.
+      expect(sparse.out.slice(-5).reduce((a, b) => a + b) / 5).toBeLessThan(sparse.out[0]! * 0.8);
+    },
+  );
 
   it('an unsupported model trains on the tape as before', async () => {
     const fast = await run(true, { name: 'sgd' }, undefined, 'elu');

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { isCsrBatch, type CsrBatch, type SparseDenseKernels } from '../backend/sparse-dense.js';
 
 /**
  * A tape-free training step for plain MLPs. `tf.variableGrads` records every op of the forward
@@ -12,9 +13,15 @@ export interface DenseFastPath {
   /**
    * The mean softmax cross-entropy of the batch (as `tf.losses.softmaxCrossEntropy(ys, logits)`
    * with its default reduction) and its gradients, keyed by variable name like
-   * `tf.variableGrads`. Allocates intermediates: call inside `tf.tidy`.
+   * `tf.variableGrads`. Allocates intermediates: call inside `tf.tidy`. `xs` may be a CSR batch
+   * (flattened) only when `sparseInput` is true.
    */
-  lossAndGrads(xs: tf.Tensor, ys: tf.Tensor): { value: tf.Scalar; grads: tf.NamedTensorMap };
+  lossAndGrads(xs: tf.Tensor | CsrBatch, ys: tf.Tensor): { value: tf.Scalar; grads: tf.NamedTensorMap };
+  /**
+   * Whether the first layer takes its input in CSR form, through the sparse kernels: they were
+   * given and its units are a multiple of 4.
+   */
+  readonly sparseInput: boolean;
 }
 
 type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid';
@@ -54,9 +61,10 @@ function asDense(layer: tfl.layers.Layer): Omit<DenseLayer, 'kernelWanted' | 'bi
  * relu, tanh or sigmoid, no regularizers and no constraints (so no dropout, no normalization).
  * `variables` are those the trainer takes gradients for, in its order; every one must be a
  * weight of the model's Dense layers. Holds the variables, never their values: weights change
- * at every step and are read at each call.
+ * at every step and are read at each call. With `sparse` kernels (wasm) and a first layer of a
+ * multiple of 4 units, that layer can take its input as a CSR batch of the non-zeros.
  */
-export function denseFastPath(model: tfl.LayersModel, variables: readonly tf.Variable[]): DenseFastPath | undefined {
+export function denseFastPath(model: tfl.LayersModel, variables: readonly tf.Variable[], options: { sparse?: SparseDenseKernels | undefined } = {}): DenseFastPath | undefined {
   if (model.getClassName() !== 'Sequential' || model.inputs.length !== 1 || model.outputs.length !== 1) return undefined;
   const inputShape = model.inputs[0]!.shape;
   let flatten = false;
@@ -86,17 +94,32 @@ export function denseFastPath(model: tfl.LayersModel, variables: readonly tf.Var
   // Backpropagate no further down than the lowest layer that wants a gradient.
   const lowest = dense.findIndex((d) => d.kernelWanted || d.biasWanted);
   if (lowest < 0) return undefined;
+  const sparse = options.sparse && dense[0]!.kernel.shape[1]! % 4 === 0 ? options.sparse : undefined;
 
   return {
-    lossAndGrads(xs, ys) {
-      const batch = xs.shape[0];
-      // Each layer's input, then the logits last: the backward pass reads all of them.
-      const acts: tf.Tensor[] = [flatten ? tf.reshape(xs, [batch, -1]) : xs];
+    sparseInput: sparse !== undefined,
+    lossAndGrads(input, ys) {
+      let csr: CsrBatch | undefined;
+      if (isCsrBatch(input)) {
+        if (!sparse) throw new Error('this model takes no CSR input: its first layer has no sparse kernels');
+        csr = input;
+      }
+      const xs = csr ? undefined : (input as tf.Tensor);
+      const batch = csr ? csr.rows : xs!.shape[0];
+      // Each layer's input, then the logits last: the backward pass reads all of them. A CSR
+      // input is read by the first layer's kernels only, so its slot is never looked at.
+      const acts: (tf.Tensor | undefined)[] = [xs && (flatten ? tf.reshape(xs, [batch, -1]) : xs)];
       // Transposed inputs of the layers computed the transposed way (see below).
       const inputsT: (tf.Tensor | undefined)[] = [];
       dense.forEach((d, i) => {
         const a = acts[i]!;
         let out: tf.Tensor;
+        if (i === 0 && csr) {
+          // Sparse input: multiply-adds only for its non-zeros; relu fuses into the kernel.
+          out = sparse!.matMul(csr, d.kernel, d.bias, d.activation === 'relu' ? 'relu' : 'linear');
+          acts.push(d.activation === 'tanh' ? tf.tanh(out) : d.activation === 'sigmoid' ? tf.sigmoid(out) : out);
+          return;
+        }
         // wasm's matMul (XNNPACK) repacks its second operand whenever that is a new tensor, and
         // the weights are new at every step. Computing zᵀ = Wᵀ·aᵀ packs aᵀ instead, which is
         // cheaper when the layer is wider than the batch (784→128 at batch 64: about 0.15 ms of a
@@ -129,7 +152,10 @@ export function denseFastPath(model: tfl.LayersModel, variables: readonly tf.Var
           : dOut;
         if (d.kernelWanted) {
           const aT = inputsT[i];
-          grads[d.kernel.name] = aT ? tf.matMul(aT, dZ) : tf.matMul(acts[i]!, dZ, true, false);
+          grads[d.kernel.name] =
+            i === 0 && csr ? sparse!.transposedMatMul(csr, dZ)
+            : aT ? tf.matMul(aT, dZ)
+            : tf.matMul(acts[i]!, dZ, true, false);
         }
         if (d.biasWanted) grads[d.bias.name] = tf.sum(dZ, 0);
         // The input gradient only feeds layers further down; the model input needs none.

@@ -13,7 +13,9 @@ import {
   type ResolvedLayerGroup,
   type Schedule,
 } from '@lrsweep/shared';
+import { csrBatch, disposeCsrBatch, isCsrBatch, sparseDenseKernels, type CsrBatch } from '../backend/sparse-dense.js';
 import { exampleCount, featureSize, type LabelledData } from '../data/dataset.js';
+import { csrOfRows, sparseRowsIfSparse, type SparseRows } from '../data/sparse.js';
 import { buildModel } from '../models/build.js';
 import { denseFastPath, type DenseFastPath } from './dense-gradients.js';
 import { createOptimizer, type Optimizer, type OptimizerSnapshot, type StepHyper } from './optimizers.js';
@@ -40,6 +42,24 @@ export interface TrainerOptions {
    * (default true; other models always use the tape). Off only to compare the two.
    */
   fastPath?: boolean;
+  /**
+   * On the fast path, feed the first layer the input's non-zeros only (CSR batches and the wasm
+   * sparse kernels) when at most half the training features are non-zero (default true). Off
+   * only to compare the two.
+   */
+  sparseInput?: boolean;
+}
+
+/** A training batch: dense features, or their non-zeros when the first layer takes CSR input. */
+interface Batch {
+  xs: tf.Tensor | CsrBatch;
+  ys: tf.Tensor;
+}
+
+function disposeBatch(batch: Batch): void {
+  if (isCsrBatch(batch.xs)) disposeCsrBatch(batch.xs);
+  else batch.xs.dispose();
+  batch.ys.dispose();
 }
 
 /** A layer group as the trainer holds it: its variables and its own optimizer (none when frozen). */
@@ -101,7 +121,7 @@ const EVAL_CHUNK = 1000;
 export class Trainer {
   /** Updates applied so far. */
   step = 0;
-  private epochBatches: { xs: tf.Tensor; ys: tf.Tensor }[] = [];
+  private epochBatches: Batch[] = [];
   private batchCursor = 0;
   private epochRngState: number;
   private readonly order: SeededRandom;
@@ -109,6 +129,8 @@ export class Trainer {
   private readonly variables: tf.Variable[];
   /** Tape-free gradients when the model is a plain MLP (see dense-gradients.ts). */
   private readonly fastPath: DenseFastPath | undefined;
+  /** The training examples' non-zeros, when the fast path's first layer takes them (sparse input). */
+  private readonly sparseTrain: SparseRows | undefined;
   private validationTensors: { xs: tf.Tensor; ys: tf.Tensor; count: number }[] | undefined;
 
   private constructor(
@@ -121,7 +143,15 @@ export class Trainer {
     this.order = new SeededRandom(deriveSeed(options.seed, 7));
     this.epochRngState = this.order.state;
     this.variables = groups.flatMap((g) => (g.optimizer ? g.variables : []));
-    this.fastPath = options.fastPath === false ? undefined : denseFastPath(model, this.variables);
+    const kernels = options.fastPath === false || options.sparseInput === false ? undefined : sparseDenseKernels();
+    const sparseTrain = kernels ? sparseRowsIfSparse(options.train.features, featureSize(options.train)) : undefined;
+    this.fastPath = options.fastPath === false ? undefined : denseFastPath(model, this.variables, { sparse: sparseTrain && kernels });
+    this.sparseTrain = this.fastPath?.sparseInput ? sparseTrain : undefined;
+  }
+
+  /** How the first layer reads its input: 'sparse' when it takes the non-zeros only. */
+  get inputPath(): 'sparse' | 'dense' {
+    return this.sparseTrain ? 'sparse' : 'dense';
   }
 
   static async create(options: TrainerOptions): Promise<Trainer> {
@@ -155,9 +185,9 @@ export class Trainer {
   }
 
   /** Builds the next epoch's batches at once: slicing one batch per step out of a resident tensor costs more. */
-  private nextBatch(): { xs: tf.Tensor; ys: tf.Tensor } {
+  private nextBatch(): Batch {
     if (this.batchCursor >= this.epochBatches.length || this.epochBatches.length === 0) {
-      for (const b of this.epochBatches) tf.dispose([b.xs, b.ys]);
+      for (const b of this.epochBatches) disposeBatch(b);
       this.epochRngState = this.order.state;
       this.epochBatches = this.makeEpoch();
       this.batchCursor = 0;
@@ -165,23 +195,28 @@ export class Trainer {
     return this.epochBatches[this.batchCursor++]!;
   }
 
-  private makeEpoch(): { xs: tf.Tensor; ys: tf.Tensor }[] {
+  private makeEpoch(): Batch[] {
     const data = this.options.train;
     const count = exampleCount(data);
     const size = featureSize(data);
     const rows = this.order.shuffle(Array.from({ length: count }, (_, i) => i));
     const batchSize = Math.min(this.options.batchSize, count);
-    const batches: { xs: tf.Tensor; ys: tf.Tensor }[] = [];
+    const batches: Batch[] = [];
     // Drop the last partial batch: every step sees the same batch size, so losses are comparable.
     for (let start = 0; start + batchSize <= count; start += batchSize) {
-      const xs = new Float32Array(batchSize * size);
+      const batchRows = rows.slice(start, start + batchSize);
       const ys = new Float32Array(batchSize * data.numClasses);
-      for (let i = 0; i < batchSize; i++) {
-        const row = rows[start + i]!;
-        xs.set(data.features.subarray(row * size, (row + 1) * size), i * size);
-        ys[i * data.numClasses + data.labels[row]!] = 1;
+      batchRows.forEach((row, i) => (ys[i * data.numClasses + data.labels[row]!] = 1));
+      let xs: tf.Tensor | CsrBatch;
+      if (this.sparseTrain) {
+        const csr = csrOfRows(this.sparseTrain, batchRows);
+        xs = csrBatch(batchSize, size, csr.rowPtr, csr.indices, csr.values);
+      } else {
+        const dense = new Float32Array(batchSize * size);
+        batchRows.forEach((row, i) => dense.set(data.features.subarray(row * size, (row + 1) * size), i * size));
+        xs = tf.tensor(dense, [batchSize, ...data.featureShape]);
       }
-      batches.push({ xs: tf.tensor(xs, [batchSize, ...data.featureShape]), ys: tf.tensor2d(ys, [batchSize, data.numClasses]) });
+      batches.push({ xs, ys: tf.tensor2d(ys, [batchSize, data.numClasses]) });
     }
     return batches;
   }
@@ -200,7 +235,7 @@ export class Trainer {
     const rates = this.ratesFor(hyper.learningRate);
     const loss = tf.tidy(() => {
       // `training: true` matters only for dropout, which the fast path refuses.
-      const { value, grads } = this.fastPath ? this.fastPath.lossAndGrads(xs, ys) : tf.variableGrads(() => this.lossOf(xs, ys, true), this.variables);
+      const { value, grads } = this.fastPath ? this.fastPath.lossAndGrads(xs, ys) : tf.variableGrads(() => this.lossOf(xs as tf.Tensor, ys, true), this.variables);
       this.groups.forEach((g, i) => {
         if (!g.optimizer) return;
         g.optimizer.apply(
@@ -316,7 +351,7 @@ export class Trainer {
     if (snapshot.optimizers.length !== trainable.length) throw new Error(`snapshot has optimizer state for ${snapshot.optimizers.length} layer groups, the trainer ${trainable.length}`);
     trainable.forEach((g, i) => g.optimizer!.restore(snapshot.optimizers[i]!));
     this.step = snapshot.step;
-    for (const b of this.epochBatches) tf.dispose([b.xs, b.ys]);
+    for (const b of this.epochBatches) disposeBatch(b);
     // Regenerate the epoch in progress from the generator state it started with.
     this.order.state = snapshot.epochRngState;
     this.epochRngState = snapshot.epochRngState;
@@ -325,7 +360,7 @@ export class Trainer {
   }
 
   dispose(): void {
-    for (const b of this.epochBatches) tf.dispose([b.xs, b.ys]);
+    for (const b of this.epochBatches) disposeBatch(b);
     this.epochBatches = [];
     for (const c of this.validationTensors ?? []) tf.dispose([c.xs, c.ys]);
     this.validationTensors = undefined;
