@@ -220,6 +220,15 @@ function compareOnRandomEvents(seed: number): { events: number; decisions: numbe
       const t = pick(r, running);
       const job = jobs.get(t.trialId);
       if (job && r() < 0.5) both((s) => s.onCheckpointed(t.trialId, t.steps, job.attempt));
+      else if (r() < 0.3) {
+        // A paused trial's checkpoint, saved after its budget: of its attempt or the one before, at its step or not.
+        const paused = views.filter((v) => v.state === 'PAUSED' || v.state === 'RUNNING');
+        if (paused.length === 0) continue;
+        const p = pick(r, paused);
+        const attempt = fast.attemptOf(p.trialId) - (r() < 0.5 ? 1 : 0);
+        const step = p.steps - (r() < 0.2 ? 1 : 0);
+        both((s) => s.onCheckpointed(p.trialId, step, attempt));
+      }
       else {
         // Stale: an old step, or an attempt given up on.
         const step = Math.max(1, t.steps - Math.floor(r() * 3));

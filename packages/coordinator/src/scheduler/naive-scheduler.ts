@@ -216,7 +216,7 @@ export class NaiveSweepScheduler {
     if (this.config.strategy !== 'grid') {
       for (let k = this.rungs.length - 2; k >= 0; k--) {
         const promotable = this.trials
-          .filter((t) => t.state === 'PAUSED' && t.rung === k && t.promotionDue && (t.workerId === workerId || this.config.portable === true))
+          .filter((t) => t.state === 'PAUSED' && t.rung === k && t.promotionDue && (t.workerId === workerId || (this.config.portable === true && t.checkpointStep === t.steps)))
           .sort((a, b) => compareRank(a, b, k));
         if (promotable[0]) return { trial: promotable[0], promotion: true };
       }
@@ -317,12 +317,24 @@ export class NaiveSweepScheduler {
     return commands;
   }
 
-  /** The trial's state was saved to the shared checkpoint store at `step`. */
+  /**
+   * The trial's state was saved to the shared checkpoint store at `step`. A running attempt's
+   * checkpoints arrive as it trains. The state a trial paused with is saved after its budget is
+   * reported (so the freed slot does not wait for the store): it arrives while the trial is
+   * paused, or once promoted on the same worker, from the previous attempt at the step resumed
+   * from, before the new attempt's first report. Only then is the paused trial portable.
+   */
   onCheckpointed(trialId: string, step: number, attempt?: number): void {
     const t = this.byId.get(trialId);
-    if (!t || t.state !== 'RUNNING' || (attempt !== undefined && attempt !== t.attempt)) return;
-    this.account(t, step);
-    this.markCheckpoint(t, step);
+    if (!t) return;
+    const current = attempt === undefined || attempt === t.attempt;
+    if (t.state === 'RUNNING' && current) {
+      this.account(t, step);
+      this.markCheckpoint(t, step);
+      return;
+    }
+    // The statistics now are those of that step: nothing has been reported since.
+    if (step === t.steps && ((t.state === 'PAUSED' && current) || (t.state === 'RUNNING' && attempt === t.attempt - 1))) this.markCheckpoint(t, step);
   }
 
   private markCheckpoint(t: Trial, step: number): void {

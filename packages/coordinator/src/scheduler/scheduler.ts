@@ -389,14 +389,28 @@ export class SweepScheduler {
   private pickJob(workerId: string): { trial: Trial; promotion: boolean } | undefined {
     if (this.cancelled) return undefined;
     if (this.config.strategy !== 'grid') {
-      // The best due paused trial this worker can resume (its own, or any with portable state), top rungs first.
+      // The best due paused trial this worker can resume (its own, or any whose checkpoint is saved), top rungs first.
       for (let k = this.rungs.length - 2; k >= 0; k--) {
-        const best = this.config.portable === true ? this.dueAt[k]!.min() : this.dueByWorker[k]!.get(workerId)?.min();
+        const best = this.config.portable === true ? this.firstResumable(this.dueAt[k]!, workerId) : this.dueByWorker[k]!.get(workerId)?.min();
         if (best) return { trial: this.trials[best.index]!, promotion: true };
       }
     }
     const first = this.pendingByStart.min();
     return first ? { trial: this.trials[first.index]!, promotion: false } : undefined;
+  }
+
+  /**
+   * The best entry of `due` that `workerId` can resume: its own paused trial (the state is in its
+   * memory) or one whose checkpoint at the paused step is saved. Those skipped are the few paused
+   * moments ago on other workers, their checkpoints still being written.
+   */
+  private firstResumable(due: RankedSet, workerId: string): { value: number; index: number } | undefined {
+    for (let position = 0; position < due.size; position++) {
+      const entry = due.at(position)!;
+      const t = this.trials[entry.index]!;
+      if (t.workerId === workerId || t.checkpointStep === t.steps) return entry;
+    }
+    return undefined;
   }
 
   /**
@@ -493,12 +507,24 @@ export class SweepScheduler {
     return commands;
   }
 
-  /** The trial's state was saved to the shared checkpoint store at `step`. */
+  /**
+   * The trial's state was saved to the shared checkpoint store at `step`. A running attempt's
+   * checkpoints arrive as it trains. The state a trial paused with is saved after its budget is
+   * reported (so the freed slot does not wait for the store): it arrives while the trial is
+   * paused, or once promoted on the same worker, from the previous attempt at the step resumed
+   * from, before the new attempt's first report. Only then is the paused trial portable.
+   */
   onCheckpointed(trialId: string, step: number, attempt?: number): void {
     const t = this.byId.get(trialId);
-    if (!t || t.state !== 'RUNNING' || (attempt !== undefined && attempt !== t.attempt)) return;
-    this.account(t, step);
-    this.markCheckpoint(t, step);
+    if (!t) return;
+    const current = attempt === undefined || attempt === t.attempt;
+    if (t.state === 'RUNNING' && current) {
+      this.account(t, step);
+      this.markCheckpoint(t, step);
+      return;
+    }
+    // The statistics now are those of that step: nothing has been reported since.
+    if (step === t.steps && ((t.state === 'PAUSED' && current) || (t.state === 'RUNNING' && attempt === t.attempt - 1))) this.markCheckpoint(t, step);
   }
 
   private markCheckpoint(t: Trial, step: number): void {

@@ -11,7 +11,7 @@ import type { DataSplits } from '../data/dataset.js';
 import { loadDataSplits } from '../data/load.js';
 import { saveLayersModel } from '../models/save.js';
 import { runRangeTestSeed } from '../rangetest/run.js';
-import { Trainer } from '../trainer/trainer.js';
+import { Trainer, type TrainerSnapshot } from '../trainer/trainer.js';
 import { runFinalTraining } from './final-training.js';
 import type { ExecutorEvent, ExecutorJob, ExecutorRequest } from './protocol.js';
 
@@ -21,6 +21,15 @@ const splitsCache = new Map<string, DataSplits>();
 const running = new Map<string, AbortController>();
 /** Per running job: when it arrived and how long it took to be ready to train (its end event's timing). */
 const timings = new Map<string, { startedAtMs: number; t0: number; setupMs: number }>();
+/** The state of the last search trial that paused here: a resume here needs no snapshot over the pipe (ExecutorJob.keptSnapshotStep). */
+let kept: { key: string; snapshot: TrainerSnapshot } | undefined;
+
+function keptSnapshot(job: ExecutorJob): TrainerSnapshot | undefined {
+  if (job.keptSnapshotStep === undefined) return undefined;
+  const key = `${job.sweepId}/${job.trialId}`;
+  if (kept?.key !== key || kept.snapshot.step !== job.keptSnapshotStep) throw new Error(`this executor keeps no state of ${key} at step ${job.keptSnapshotStep}`);
+  return kept.snapshot;
+}
 
 function markSetupDone(trialId: string): void {
   const t = timings.get(trialId);
@@ -56,10 +65,11 @@ async function runSearch(job: ExecutorJob, signal: AbortSignal): Promise<void> {
   const { spec } = job;
   const trainer = await Trainer.create({ model: spec.model, optimizer: spec.optimizer, batchSize: spec.batchSize, seed: job.seed, train: splits.sample, validation: splits.validation, layerGroups: spec.layerGroups });
   try {
-    if (job.snapshot) trainer.restore(job.snapshot);
+    const snapshot = job.snapshot ?? keptSnapshot(job);
+    if (snapshot) trainer.restore(snapshot);
     markSetupDone(job.trialId);
     // Train in stretches that end on checkpoint steps, snapshotting at each (not at the budget,
-    // which sends its own snapshot with the validation result).
+    // which sends its own snapshot after the validation result).
     const every = job.checkpointEvery > 0 ? job.checkpointEvery : 0;
     for (;;) {
       const until = every > 0 ? Math.min(job.untilStep, (Math.floor(trainer.step / every) + 1) * every) : job.untilStep;
@@ -72,7 +82,7 @@ async function runSearch(job: ExecutorJob, signal: AbortSignal): Promise<void> {
       });
       if (outcome !== 'budget') {
         // Draining for a shutdown: leave a checkpoint at the step reached, so nothing is lost.
-        if (outcome === 'stopped' && draining && trainer.step > (job.snapshot?.step ?? 0)) {
+        if (outcome === 'stopped' && draining && trainer.step > (snapshot?.step ?? 0)) {
           send({ type: 'checkpoint', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, snapshot: trainer.snapshot() });
         }
         send({ type: 'stopped', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, outcome });
@@ -82,7 +92,11 @@ async function runSearch(job: ExecutorJob, signal: AbortSignal): Promise<void> {
       send({ type: 'checkpoint', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, snapshot: trainer.snapshot() });
     }
     const evaluation = await trainer.evaluate();
-    send({ type: 'budget', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, ...evaluation, snapshot: trainer.snapshot() });
+    const paused = trainer.snapshot();
+    kept = { key: `${job.sweepId}/${job.trialId}`, snapshot: paused };
+    // The small message first: its decision need not wait for 400 KB of weights to cross the pipe.
+    send({ type: 'budget', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, ...evaluation });
+    send({ type: 'paused', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, snapshot: paused });
   } finally {
     trainer.dispose();
   }

@@ -80,16 +80,35 @@ describe('ExecutorPool (real child processes)', () => {
     pool.run(job('straight', { untilStep: 40 }));
     await next((e) => e.type === 'budget' && e.trialId === 'straight');
     pool.run(job('paused', { untilStep: 20 }));
-    const paused = (await next((e) => e.type === 'budget' && e.trialId === 'paused')) as Extract<ExecutorEvent, { type: 'budget' }>;
+    const budget = await next((e) => e.type === 'budget' && e.trialId === 'paused');
+    // The state follows the budget, in its own message.
+    expect(budget).not.toHaveProperty('snapshot');
+    const paused = (await next((e) => e.type === 'paused' && e.trialId === 'paused')) as Extract<ExecutorEvent, { type: 'paused' }>;
     expect(paused.step).toBe(20);
     expect(paused.snapshot.weights.length).toBeGreaterThan(0);
     expect(paused.snapshot.weights[0]).toBeInstanceOf(Float32Array);
+    expect(pool.keeps('s1', 'paused', 20)).toBe(true);
+    // Another trial id: no process keeps its state, so the snapshot crosses the pipe.
     pool.run(job('paused-2', { untilStep: 40, snapshot: paused.snapshot }));
     const resumed = (await next((e) => e.type === 'budget' && e.trialId === 'paused-2')) as Extract<ExecutorEvent, { type: 'budget' }>;
     const straight = events.find((e) => e.type === 'budget' && e.trialId === 'straight') as Extract<ExecutorEvent, { type: 'budget' }>;
     const losses = (id: string) => events.filter((e) => e.type === 'report' && e.trialId === id).map((e) => (e as { loss: number }).loss);
     expect([...losses('paused'), ...losses('paused-2')]).toEqual(losses('straight'));
     expect(resumed.valLoss).toBe(straight.valLoss);
+  });
+
+  it('resumes a trial on the process that keeps its paused state, without sending it', async () => {
+    pool.run(job('kept', { untilStep: 20 }));
+    const paused = (await next((e) => e.type === 'paused' && e.trialId === 'kept')) as Extract<ExecutorEvent, { type: 'paused' }>;
+    expect(pool.keeps('s1', 'kept', 20)).toBe(true);
+    // A snapshot of the right step but zeroed weights: were it sent, the curve would change.
+    const zeroed = { ...paused.snapshot, weights: paused.snapshot.weights.map((w) => new Float32Array(w.length)) };
+    pool.run(job('kept', { untilStep: 40, snapshot: zeroed }));
+    const resumed = (await next((e) => e.type === 'budget' && e.trialId === 'kept' && e.step === 40)) as Extract<ExecutorEvent, { type: 'budget' }>;
+    const straight = events.find((e) => e.type === 'budget' && e.trialId === 'straight') as Extract<ExecutorEvent, { type: 'budget' }>;
+    expect(resumed.valLoss).toBe(straight.valLoss);
+    const losses = events.filter((e) => e.type === 'report' && e.trialId === 'kept').map((e) => (e as { loss: number }).loss);
+    expect(losses).toEqual(events.filter((e) => e.type === 'report' && e.trialId === 'straight').map((e) => (e as { loss: number }).loss));
   });
 
   it('runs the final training with its schedule and saves the model', async () => {

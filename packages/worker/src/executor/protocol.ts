@@ -18,6 +18,11 @@ export interface ExecutorJob {
   lrMax: number;
   /** search: continue from here instead of from scratch. */
   snapshot?: TrainerSnapshot;
+  /**
+   * search: continue from the snapshot this executor kept when the trial paused on it, at this
+   * step (set by the pool instead of `snapshot`, so the state does not cross the pipe again).
+   */
+  keptSnapshotStep?: number;
   /** search: also send a snapshot every this many steps (0: only at the budget). */
   checkpointEvery: number;
   /** final: where the trained model goes (a folder per trial is made inside). */
@@ -35,7 +40,13 @@ export type ExecutorRequest =
 export type ExecutorEvent =
   | { type: 'ready'; backend: 'tensorflow' | 'wasm' | 'cpu' }
   | { type: 'report'; sweepId: string; trialId: string; step: number; learningRate: number; loss: number; epoch?: number; totalSteps?: number; valLoss?: number; valAccuracy?: number; numTensors?: number; numBytes?: number }
-  | { type: 'budget'; sweepId: string; trialId: string; step: number; valLoss: number; valAccuracy: number; snapshot: TrainerSnapshot; timing?: AttemptTiming }
+  /**
+   * The trial paused at its budget. Its state follows in a 'paused' event: a snapshot takes 5-8 ms
+   * to cross the pipe, and the decision this one leads to should not wait for it.
+   */
+  | { type: 'budget'; sweepId: string; trialId: string; step: number; valLoss: number; valAccuracy: number; timing?: AttemptTiming }
+  /** The state a trial paused with (after its 'budget'); the executor keeps it too, for a resume here. Not an end of the job. */
+  | { type: 'paused'; sweepId: string; trialId: string; step: number; snapshot: TrainerSnapshot }
   | { type: 'checkpoint'; sweepId: string; trialId: string; step: number; snapshot: TrainerSnapshot }
   /** Final training changed its rate (see RateController); the `index`-th change of this job. Not an end of the job. */
   | ({ type: 'rate-change'; sweepId: string; trialId: string; index: number; learningRate: number; epoch: number } & RateChange)

@@ -82,6 +82,11 @@ export class WorkerServer {
   readonly workerId: string;
   address = '';
   private readonly paused = new Map<string, { sweepId: string; trialId: string; snapshot: TrainerSnapshot }>();
+  /**
+   * Trials that reached their budget here whose state ('paused' from the executor) has not come
+   * yet: a resume asked for meanwhile waits for it; a release drops it on arrival.
+   */
+  private readonly pausing = new Map<string, { sweepId: string; trialId: string; step: number; attempt: number; released: boolean; arrived: Promise<TrainerSnapshot>; resolve: (s: TrainerSnapshot) => void }>();
   private readonly jobs = new Map<string, { kind: TrialKindName; attempt: number }>();
   /** Events of one trial are handled in order, a checkpoint save included. */
   private readonly chains = new Map<string, Promise<void>>();
@@ -226,7 +231,8 @@ export class WorkerServer {
 
   /** Ids that make a re-sent message a duplicate, and reports of another attempt distinct. */
   private publish(subject: string, message: LossReport | TrialEvent): void {
-    if ('type' in message) this.endingAttempts.set(`${message.sweepId}/${message.trialId}`, message.attempt);
+    // A checkpoint or a rate change ends nothing (a paused trial's checkpoint follows its budget).
+    if ('type' in message && message.type !== 'checkpointed' && message.type !== 'rate-change') this.endingAttempts.set(`${message.sweepId}/${message.trialId}`, message.attempt);
     const id = 'type' in message ? `${message.sweepId}.${message.trialId}.${message.attempt}.${message.type}.${'step' in message ? message.step : ''}` : `${message.sweepId}.${message.trialId}.${message.attempt}.loss.${message.step}`;
     const changes = this.rateChanges.get(trialKey(message.sweepId, message.trialId));
     this.outbox?.push(subject, encodeMessage(message), changes ? `${id}.r${changes}` : id);
@@ -295,10 +301,26 @@ export class WorkerServer {
           this.publish(subjects.trial(sweepId, trialId), { type: 'checkpointed', ...base, step: event.step });
         }
         return;
-      case 'budget': {
+      case 'paused': {
+        // The state of a trial that reached its budget (not an end: a resume may already run here).
+        const pending = this.pausing.get(key);
+        if (pending?.step === event.step) this.pausing.delete(key);
+        if (!pending || pending.step !== event.step || pending.released) return;
         this.paused.set(key, { sweepId, trialId, snapshot: event.snapshot });
-        const checkpointed = await this.saveCheckpoint(sweepId, trialId, event.snapshot);
-        this.publish(subjects.trial(sweepId, trialId), { type: 'budget-reached', ...base, step: event.step, valLoss: event.valLoss, valAccuracy: event.valAccuracy, checkpointed });
+        pending.resolve(event.snapshot);
+        if (await this.saveCheckpoint(sweepId, trialId, event.snapshot)) {
+          this.publish(subjects.trial(sweepId, trialId), { type: 'checkpointed', sweepId, trialId, workerId: this.workerId, attempt: pending.attempt, step: event.step });
+        }
+        return;
+      }
+      case 'budget': {
+        // Tell the coordinator at once: the state follows ('paused'), then its checkpoint (5-15 ms
+        // to the object store), and the slot this frees should not sit idle for either. Until
+        // 'checkpointed' arrives, the coordinator resumes the trial on this worker only.
+        let resolve: (s: TrainerSnapshot) => void = () => undefined;
+        const arrived = new Promise<TrainerSnapshot>((r) => (resolve = r));
+        this.pausing.set(key, { sweepId, trialId, step: event.step, attempt: base.attempt, released: false, arrived, resolve });
+        this.publish(subjects.trial(sweepId, trialId), { type: 'budget-reached', ...base, step: event.step, valLoss: event.valLoss, valAccuracy: event.valAccuracy, checkpointed: false });
         break;
       }
       case 'stopped':
@@ -332,10 +354,18 @@ export class WorkerServer {
     }
   }
 
-  /** The state to resume a trial from: kept here when it paused here, else its checkpoint. */
+  /** The state to resume a trial from: kept here when it paused here (perhaps still on its way from the executor), else its checkpoint. */
   private async resumeState(sweepId: string, trialId: string, fromStep: number): Promise<TrainerSnapshot | undefined> {
     const local = this.paused.get(trialKey(sweepId, trialId));
     if (local && local.snapshot.step === fromStep) return local.snapshot;
+    const pending = this.pausing.get(trialKey(sweepId, trialId));
+    if (pending && pending.step === fromStep) {
+      // It is one IPC message behind the budget; an executor that died in between never sends it.
+      let timer: NodeJS.Timeout | undefined;
+      const snapshot = await Promise.race([pending.arrived, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 10_000)))]);
+      clearTimeout(timer);
+      if (snapshot) return snapshot;
+    }
     if (!this.checkpoints) return undefined;
     const bytes = await this.checkpoints.getBlob(`${sweepId}/${trialId}/${fromStep}`);
     const snapshot = bytes ? decodeSnapshot(bytes) : undefined;
@@ -429,7 +459,9 @@ export class WorkerServer {
           return;
         }
         const stopped = this.pool?.stop(sweepId, trialId) ?? false;
-        const released = this.paused.delete(trialKey(sweepId, trialId));
+        const pending = this.pausing.get(trialKey(sweepId, trialId));
+        if (pending) pending.released = true;
+        const released = this.paused.delete(trialKey(sweepId, trialId)) || pending !== undefined;
         callback(null, { found: stopped || released });
         // A stopped or released trial never resumes: its checkpoints can go.
         void this.deleteCheckpoints(sweepId, trialId);
@@ -439,7 +471,10 @@ export class WorkerServer {
           const [sweepId = '', trialId = ''] = key.split('/');
           return { sweepId, trialId, step: 0, paused: false };
         });
-        const paused = [...this.paused.values()].map((p) => ({ sweepId: p.sweepId, trialId: p.trialId, step: p.snapshot.step, paused: true }));
+        const paused = [
+          ...[...this.paused.values()].map((p) => ({ sweepId: p.sweepId, trialId: p.trialId, step: p.snapshot.step, paused: true })),
+          ...[...this.pausing.values()].filter((p) => !p.released).map((p) => ({ sweepId: p.sweepId, trialId: p.trialId, step: p.step, paused: true })),
+        ];
         callback(null, { workerId: this.workerId, address: this.address, slots: this.slots, backend: this.backend, trials: [...running, ...paused] });
       },
     };
@@ -467,6 +502,7 @@ export class WorkerServer {
     await this.pool?.close();
     await this.metricsServer?.close();
     this.paused.clear();
+    this.pausing.clear();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain();
     this.state = 'STOPPED';
   }
