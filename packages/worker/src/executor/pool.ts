@@ -57,9 +57,8 @@ export class ExecutorPool {
           resolve();
           return;
         }
-        // At a budget the process replaces the state it keeps; which one is known when 'paused' comes.
-        if (event.type === 'budget') executor.kept = undefined;
-        if (event.type === 'paused') executor.kept = { key: trialKey(event.sweepId, event.trialId), step: event.step };
+        // At a budget the process keeps the trial's state (its 'paused' event follows later).
+        if (event.type === 'budget') executor.kept = { key: trialKey(event.sweepId, event.trialId), step: event.step };
         // Only an event that ends the job frees the executor (reports, checkpoints, states and rate changes do not).
         if (event.type !== 'report' && event.type !== 'checkpoint' && event.type !== 'paused' && event.type !== 'rate-change' && trialKey(event.sweepId, event.trialId) === executor.trialId) executor.trialId = undefined;
         this.onEvent(event);
@@ -97,21 +96,28 @@ export class ExecutorPool {
 
   /**
    * Runs the job on a free process. A resume goes to the process that keeps the trial's state at
-   * that step when it is free, without the snapshot: 400 KB over the pipe cost 5-8 ms.
+   * that step when it is free, without the snapshot (400 KB over the pipe cost 5-8 ms); a job with
+   * only `keptSnapshotStep` must find that process free (see `freeKeeper`).
    */
   run(job: ExecutorJob): void {
     const free = this.executors.filter((e) => e.ready && e.trialId === undefined);
     if (free.length === 0) throw new NoFreeSlotError(`all ${this.slots} slots are busy`);
     const key = trialKey(job.sweepId, job.trialId);
-    const step = job.snapshot?.step;
+    const step = job.snapshot?.step ?? job.keptSnapshotStep;
     const keeper = step === undefined ? undefined : free.find((e) => e.kept?.key === key && e.kept.step === step);
+    if (!keeper && !job.snapshot && job.keptSnapshotStep !== undefined) throw new Error(`no free executor keeps the state of ${key} at step ${job.keptSnapshotStep}`);
     const executor = keeper ?? free[0]!;
     executor.trialId = key;
     const { snapshot: _sent, ...withoutSnapshot } = job;
     executor.child.send({ type: 'run', job: keeper ? { ...withoutSnapshot, keptSnapshotStep: step! } : job } satisfies ExecutorRequest);
   }
 
-  /** Whether a process keeps the trial's paused state at `step` (tests; the pool's own choice). */
+  /** Whether a free process keeps the trial's paused state at `step`: a resume there needs no snapshot. */
+  freeKeeper(sweepId: string, trialId: string, step: number): boolean {
+    return this.executors.some((e) => e.ready && e.trialId === undefined && e.kept?.key === trialKey(sweepId, trialId) && e.kept.step === step);
+  }
+
+  /** Whether a process keeps the trial's paused state at `step`. */
   keeps(sweepId: string, trialId: string, step: number): boolean {
     return this.executors.some((e) => e.kept?.key === trialKey(sweepId, trialId) && e.kept.step === step);
   }

@@ -45,7 +45,10 @@ export type ExecutorEvent =
    * to cross the pipe, and the decision this one leads to should not wait for it.
    */
   | { type: 'budget'; sweepId: string; trialId: string; step: number; valLoss: number; valAccuracy: number; timing?: AttemptTiming }
-  /** The state a trial paused with (after its 'budget'); the executor keeps it too, for a resume here. Not an end of the job. */
+  /**
+   * The state a trial paused with, sent after its 'budget' once the next job here is set up (or
+   * soon after if none comes). The executor keeps it too, for a resume here. Not an end of the job.
+   */
   | { type: 'paused'; sweepId: string; trialId: string; step: number; snapshot: TrainerSnapshot }
   | { type: 'checkpoint'; sweepId: string; trialId: string; step: number; snapshot: TrainerSnapshot }
   /** Final training changed its rate (see RateController); the `index`-th change of this job. Not an end of the job. */

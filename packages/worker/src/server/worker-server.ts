@@ -306,7 +306,8 @@ export class WorkerServer {
         const pending = this.pausing.get(key);
         if (pending?.step === event.step) this.pausing.delete(key);
         if (!pending || pending.step !== event.step || pending.released) return;
-        this.paused.set(key, { sweepId, trialId, snapshot: event.snapshot });
+        // Kept here as paused unless it already runs again (resumed on the executor that kept it).
+        if (!this.pool?.isRunning(sweepId, trialId)) this.paused.set(key, { sweepId, trialId, snapshot: event.snapshot });
         pending.resolve(event.snapshot);
         if (await this.saveCheckpoint(sweepId, trialId, event.snapshot)) {
           this.publish(subjects.trial(sweepId, trialId), { type: 'checkpointed', sweepId, trialId, workerId: this.workerId, attempt: pending.attempt, step: event.step });
@@ -415,7 +416,7 @@ export class WorkerServer {
           callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: `all ${this.slots} slots of ${this.workerId} are busy` });
           return;
         }
-        const start = (snapshot: TrainerSnapshot | undefined) => {
+        const start = (snapshot: TrainerSnapshot | undefined, keptStep?: number) => {
           if (!this.pool || this.state !== 'RUNNING') return callback({ code: grpc.status.UNAVAILABLE, details: `worker ${this.workerId} is ${this.state}` });
           if (this.pool.freeSlots === 0) return callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: `all ${this.slots} slots of ${this.workerId} are busy` });
           this.paused.delete(key);
@@ -433,10 +434,14 @@ export class WorkerServer {
             modelsDir: this.options.modelsDir ?? '.lrsweep/models',
             checkpointEvery: request.checkpointEvery,
             ...(snapshot ? { snapshot } : {}),
+            ...(keptStep !== undefined ? { keptSnapshotStep: keptStep } : {}),
           });
-          callback(null, { resumed: snapshot !== undefined, step: snapshot?.step ?? 0 });
+          const step = snapshot?.step ?? keptStep;
+          callback(null, { resumed: step !== undefined, step: step ?? 0 });
         };
         if (kind !== 'search' || !request.fromCheckpoint) return start(undefined);
+        // The executor it paused on keeps its state and is free: resume there, nothing to fetch.
+        if (this.pool.freeKeeper(request.sweepId, request.trialId, request.fromStep)) return start(undefined, request.fromStep);
         // A resume: the state kept here if it paused here, else the checkpoint in the shared store;
         // either must be at from_step, or it is stale.
         this.resumeState(request.sweepId, request.trialId, request.fromStep)
@@ -473,7 +478,7 @@ export class WorkerServer {
         });
         const paused = [
           ...[...this.paused.values()].map((p) => ({ sweepId: p.sweepId, trialId: p.trialId, step: p.snapshot.step, paused: true })),
-          ...[...this.pausing.values()].filter((p) => !p.released).map((p) => ({ sweepId: p.sweepId, trialId: p.trialId, step: p.step, paused: true })),
+          ...[...this.pausing.values()].filter((p) => !p.released && !this.pool?.isRunning(p.sweepId, p.trialId)).map((p) => ({ sweepId: p.sweepId, trialId: p.trialId, step: p.step, paused: true })),
         ];
         callback(null, { workerId: this.workerId, address: this.address, slots: this.slots, backend: this.backend, trials: [...running, ...paused] });
       },
