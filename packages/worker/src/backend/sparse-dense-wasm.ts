@@ -1,5 +1,5 @@
 // Generated from sparse-dense.wat by `pnpm --filter @lrsweep/worker gen:wasm`; do not edit.
-// sparse-dense-wasm.test.ts checks that it matches the .wat.
+// wasm-modules.test.ts checks that it matches the .wat.
 export const SPARSE_DENSE_WASM_BASE64 =
   'AGFzbQEAAAABGAJgCX9/f39/f39/fwBgCH9/f39/f39/AAIPAQNlbnYGbWVtb3J5AgAAAwMCAAEHEAIEc3BtbQAABXNwbW1U' +
   'AAEK7QkCtgUCB38KeyAGQQJ0IQlDAAAAAP0TIRFBACEKAkADQCAKIANPDQEgByAKIAlsaiEPQQAhCwJAA0AgC0GAAWogCUsN' +

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { csrOfRows, sparseRows } from '../data/sparse.js';
@@ -114,14 +112,5 @@ describe('sparse × dense kernels against tf.matMul', () => {
     expect(() => csrBatch(1, 3, new Int32Array([0, 2]), new Int32Array([0]), new Float32Array([1]))).toThrow(/malformed/);
     tf.dispose([w, bias6, w4, bias4, dz]);
     disposeCsrBatch(csr);
-  });
-});
-
-describe('sparse-dense-wasm.ts', () => {
-  it('is what sparse-dense.wat compiles to (regenerate: pnpm --filter @lrsweep/worker gen:wasm)', async () => {
-    const script = fileURLToPath(new URL('../../scripts/gen-wasm.mjs', import.meta.url));
-    const { compileSparseDense, render } = (await import(script)) as { compileSparseDense: () => Promise<Buffer>; render: (b: Buffer) => string };
-    const committed = readFileSync(fileURLToPath(new URL('./sparse-dense-wasm.ts', import.meta.url)), 'utf8');
-    expect(committed).toBe(render(await compileSparseDense()));
   });
 });

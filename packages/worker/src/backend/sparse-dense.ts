@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SPARSE_DENSE_WASM_BASE64 } from './sparse-dense-wasm.js';
+import { backendModule, type BackendModule } from './wasm-modules.js';
 
 /** A batch of mostly-zero inputs in CSR form, its three arrays held as tensors of the wasm backend. */
 export interface CsrBatch {
@@ -41,45 +42,14 @@ export interface SparseDenseKernels {
   transposedMatMul(x: CsrBatch, dz: tf.Tensor): tf.Tensor2D;
 }
 
-/** What the kernels need of @tensorflow/tfjs-backend-wasm 4.x beyond its public API. */
-interface WasmBackendInternals {
-  wasm: { asm?: { memory?: unknown } };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-}
-
 interface SparseDenseExports {
   spmm(rowPtr: number, idx: number, val: number, rows: number, w: number, bias: number, n: number, out: number, relu: number): void;
   spmmT(rowPtr: number, idx: number, val: number, rows: number, dz: number, n: number, k: number, dw: number): void;
 }
 
-/** The part of the WebAssembly JS API used here (this project's TypeScript libs do not declare it). */
-interface WebAssemblyApi {
-  Memory: abstract new (...args: never[]) => object;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
-}
-const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-
-const instances = new WeakMap<object, SparseDenseKernels | null>();
-
-function internalsOf(backend: unknown): WasmBackendInternals | undefined {
-  const b = backend as Partial<WasmBackendInternals>;
-  if (!(b.wasm?.asm?.memory instanceof wasmApi.Memory) || typeof b.dataIdMap?.get !== 'function' || typeof b.makeOutput !== 'function') return undefined;
-  return b as WasmBackendInternals;
-}
-
-function instantiate(internals: WasmBackendInternals): SparseDenseKernels {
-  const bytes = Buffer.from(SPARSE_DENSE_WASM_BASE64, 'base64');
-  // Small enough to compile synchronously; importing the backend's memory makes tensor offsets our pointers.
-  const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory: internals.wasm.asm!.memory } });
-  const exports = instance.exports as SparseDenseExports;
-  const offset = (t: tf.Tensor): number => {
-    const data = internals.dataIdMap.get(t.dataId);
-    if (!data) throw new Error(`tensor ${t.id} is not on the wasm backend`);
-    return data.memoryOffset;
-  };
-  const output = (shape: [number, number]): tf.Tensor2D => tf.engine().makeTensorFromTensorInfo(internals.makeOutput(shape, 'float32')) as tf.Tensor2D;
+function kernelsOf(module: BackendModule<SparseDenseExports>): SparseDenseKernels {
+  const { exports, offset } = module;
+  const output = (shape: [number, number]) => module.output(shape) as tf.Tensor2D;
   const checkFloat = (t: tf.Tensor, what: string) => {
     if (t.dtype !== 'float32') throw new Error(`${what} must be float32, not ${t.dtype}`);
   };
@@ -106,22 +76,17 @@ function instantiate(internals: WasmBackendInternals): SparseDenseKernels {
   };
 }
 
+const kernelsByModule = new WeakMap<object, SparseDenseKernels>();
+
 /**
  * The kernels for the active backend, or undefined when it is not wasm (or its internals are not
  * the ones these kernels were written against: then the dense path runs, as it always can).
  */
 export function sparseDenseKernels(): SparseDenseKernels | undefined {
   if (tf.getBackend() !== 'wasm') return undefined;
-  const backend = tf.backend();
-  let kernels = instances.get(backend);
-  if (kernels === undefined) {
-    const internals = internalsOf(backend);
-    try {
-      kernels = internals ? instantiate(internals) : null;
-    } catch {
-      kernels = null; // no wasm SIMD here: the dense path runs
-    }
-    instances.set(backend, kernels);
-  }
-  return kernels ?? undefined;
+  const module = backendModule<SparseDenseExports>(tf.backend(), SPARSE_DENSE_WASM_BASE64);
+  if (!module) return undefined;
+  let kernels = kernelsByModule.get(module);
+  if (!kernels) kernelsByModule.set(module, (kernels = kernelsOf(module)));
+  return kernels;
 }

@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-layers';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectSameOnBoth, normals, randn, relativeError, run, runKernel, weightedSum, type Pad } from './kernel-test-utils.js';
-import { WASM_GRADIENT_KERNEL_NAMES, registerWasmGradientKernels } from './wasm-kernels.js';
+import { directFilterGrad, WASM_GRADIENT_KERNEL_NAMES, registerWasmGradientKernels } from './wasm-kernels.js';
 
 beforeAll(async () => {
   // Makes the engine check every kernel for internal data leaks.
@@ -103,6 +103,62 @@ describe('Conv2DBackpropFilter on wasm', () => {
       });
     });
   }
+
+  // One input channel, outC a multiple of 4: our direct SIMD kernel, which skips zero inputs.
+  const direct: { x: number[]; f: number[]; strides: number | [number, number]; pad: Pad; zeros: number }[] = [
+    { x: [3, 10, 9, 1], f: [3, 3, 1, 4], strides: 1, pad: 'valid', zeros: 0 },
+    { x: [2, 7, 11, 1], f: [5, 3, 1, 8], strides: 1, pad: 'same', zeros: 0.8 },
+    { x: [2, 9, 8, 1], f: [4, 4, 1, 12], strides: 2, pad: 'same', zeros: 0.5 },
+    { x: [2, 11, 9, 1], f: [3, 2, 1, 4], strides: [3, 2], pad: [[0, 0], [2, 1], [0, 3], [0, 0]], zeros: 0.3 },
+    { x: [4, 28, 28, 1], f: [3, 3, 1, 8], strides: 1, pad: 'same', zeros: 0.81 },
+  ];
+  for (const [i, c] of direct.entries()) {
+    it(`the direct kernel matches cpu: x=[${c.x.join(',')}] f=[${c.f.join(',')}] strides=${String(c.strides)} pad=${JSON.stringify(c.pad)}, ${c.zeros * 100}% zeros`, async () => {
+      const dyShape = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.f as [number, number, number, number], c.strides, 1, c.pad).outShape;
+      const values = normals(c.x.reduce((a, b) => a * b, 1), 130 + i);
+      const coin = normals(values.length, 140 + i);
+      for (let j = 0; j < values.length; j++) if (Math.abs(coin[j]!) < c.zeros * 1.2533) values[j] = 0;
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f };
+      const cpu = await run('cpu', () => [runKernel(tf.Conv2DBackpropFilter, { x: tf.tensor(values, c.x), dy: randn(dyShape, 150 + i) }, attrs)]);
+      // The kernel itself, called as the registered one calls it: it must take this case.
+      const wasm = await run('wasm', () => {
+        const x = tf.tensor(values, c.x);
+        const dy = randn(dyShape, 150 + i);
+        const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.f as [number, number, number, number], c.strides, 1, c.pad);
+        const out = directFilterGrad(x, dy, info, tf.backend());
+        expect(out).toBeDefined();
+        return [out!];
+      });
+      expect(wasm.shapes).toEqual(cpu.shapes);
+      expect(relativeError(wasm.values[0]!, cpu.values[0]!)).toBeLessThan(1e-4);
+      expect(cpu.values[0]!.some((v) => v !== 0)).toBe(true);
+    });
+  }
+
+  it('the direct kernel declines what it does not compute: several input channels, outC not a multiple of 4, NCHW', async () => {
+    await run('wasm', () => {
+      const info = (x: number[], f: number[], format: 'channelsLast' | 'channelsFirst' = 'channelsLast') =>
+        tf.backend_util.computeConv2DInfo(x as [number, number, number, number], f as [number, number, number, number], 1, 1, 'same', undefined, false, format);
+      const x8 = tf.zeros([1, 5, 5, 8]);
+      const dy = tf.zeros([1, 5, 5, 4]);
+      expect(directFilterGrad(x8, dy, info([1, 5, 5, 8], [3, 3, 8, 4]), tf.backend())).toBeUndefined();
+      const x1 = tf.zeros([1, 5, 5, 1]);
+      const dy3 = tf.zeros([1, 5, 5, 3]);
+      expect(directFilterGrad(x1, dy3, info([1, 5, 5, 1], [3, 3, 1, 3]), tf.backend())).toBeUndefined();
+      return [];
+    });
+  });
+
+  it('a NaN input reaches the filter gradient through the direct kernel', async () => {
+    const out = await run('wasm', () => {
+      const values = new Float32Array(2 * 6 * 6);
+      values[14] = NaN;
+      const x = tf.tensor(values, [2, 6, 6, 1]);
+      const info = tf.backend_util.computeConv2DInfo([2, 6, 6, 1], [3, 3, 1, 4], 1, 1, 'same');
+      return [directFilterGrad(x, tf.ones([2, 6, 6, 4]), info, tf.backend())!];
+    });
+    expect(Array.from(out.values[0]!).every(Number.isNaN)).toBe(true);
+  });
 
   it('matches cpu for an MNIST-sized batch', async () => {
     await expectSameOnBoth(() => {

@@ -30,6 +30,8 @@ import type {
 // missing below sees them. It does not initialise the backend (that happens on setBackend).
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { CONV_FILTER_GRAD_WASM_BASE64 } from './conv-filter-grad-wasm.js';
+import { backendModule } from './wasm-modules.js';
 
 const BACKEND = 'wasm';
 
@@ -183,8 +185,49 @@ function singleChannelPatches(x: Tensor4D, info: tf.backend_util.Conv2DInfo, bac
   return tf.engine().makeTensorFromTensorInfo(out, backend);
 }
 
+interface ConvFilterGradExports {
+  conv2dFilterGrad(...args: number[]): void;
+}
+
+/**
+ * The filter gradient of an image layer (one input channel) by our wasm SIMD kernel
+ * (conv-filter-grad.wat), which goes over the input once and skips its zeros: for the MNIST
+ * CNN's first layer 0.6 ms a step against 2.3 ms for the patch matMul below. With 8 input
+ * channels (its second layer) it measured 2.4 ms against 2.2 ms for the XNNPACK path, so layers
+ * with several channels keep that one. NHWC, float32, outC a multiple of 4; otherwise undefined.
+ */
+export function directFilterGrad(xInfo: TensorInfo, dyInfo: TensorInfo, info: tf.backend_util.Conv2DInfo, backend: KernelBackend): Tensor | undefined {
+  if (info.inChannels !== 1 || xInfo.dtype !== 'float32' || dyInfo.dtype !== 'float32' || info.outChannels % 4 !== 0 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
+  const module = backendModule<ConvFilterGradExports>(backend, CONV_FILTER_GRAD_WASM_BASE64);
+  if (!module) return undefined;
+  const out = module.output([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels]);
+  const { top, left } = info.padInfo;
+  module.exports.conv2dFilterGrad(
+    module.offset(xInfo),
+    module.offset(dyInfo),
+    module.offset(out),
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    top,
+    left,
+  );
+  return out;
+}
+
 /**
  * dW[kh, kw, ci, co] = sum over (n, oy, ox) of xPad[n, oy*sH + kh, ox*sW + kw, ci] * dy[n, oy, ox, co].
+ *
+ * One input channel on wasm with SIMD (NHWC, outC a multiple of 4): our direct kernel
+ * (directFilterGrad). Else:
  *
  * One input channel (an image layer), NHWC, column stride 1: one plain matMul (wasm's matMul is
  * fast without transposed operands) of the patch matrix [fH*fW, positions], built with native
@@ -215,6 +258,8 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Tensor {
     dataFormat,
   );
   const { inChannels, outChannels, batchSize, outHeight, outWidth } = info;
+  const direct = dataFormat === 'channelsLast' ? directFilterGrad(xInfo, dyInfo, info, backend) : undefined;
+  if (direct) return direct;
   return tf.tidy(() => {
     if (batchSize * outHeight * outWidth * inChannels * outChannels === 0) return tf.zeros(a.filterShape, 'float32');
     const x = asFloat32<Tensor4D>(xInfo, backend);
