@@ -103,6 +103,8 @@ interface SimTrial {
   /** Its pace relative to the others (0.5 to 1.5: trials train at different speeds), and its credit towards the next report. */
   speed: number;
   credit: number;
+  /** Its loss-report subject, built once (the generator's CPU is the machine's too). */
+  lossSubject?: string;
 }
 
 interface SimWorker {
@@ -193,7 +195,6 @@ async function main(config: FakeWorkersConfig): Promise<void> {
 
   const encoder = new TextEncoder();
   const publish = (worker: SimWorker, subject: string, message: LossReport | TrialEvent) => {
-    const id = 'type' in message ? `${message.sweepId}.${message.trialId}.${message.attempt}.${message.type}.${'step' in message ? message.step : ''}` : `${message.sweepId}.${message.trialId}.${message.attempt}.loss.${message.step}`;
     // The same bytes as encodeMessage, without its per-value replacer when every number is finite.
     const plain = !('type' in message) && Number.isFinite(message.loss) && Number.isFinite(message.learningRate);
     const data = plain ? encoder.encode(JSON.stringify(message)) : encodeMessage(message);
@@ -201,6 +202,8 @@ async function main(config: FakeWorkersConfig): Promise<void> {
       nc.publish(subject, data);
       coreSent += 1;
     } else {
+      // The message id only the outbox (JetStream dedupe) needs.
+      const id = 'type' in message ? `${message.sweepId}.${message.trialId}.${message.attempt}.${message.type}.${'step' in message ? message.step : ''}` : `${message.sweepId}.${message.trialId}.${message.attempt}.loss.${message.step}`;
       worker.outbox.push(subject, data, id);
     }
   };
@@ -222,7 +225,7 @@ async function main(config: FakeWorkersConfig): Promise<void> {
     t.step = step;
     const loss = lossAt(t, step);
     stats.produced += 1;
-    publish(t.worker, subjects.loss(t.sweepId, t.trialId), {
+    publish(t.worker, (t.lossSubject ??= subjects.loss(t.sweepId, t.trialId)), {
       ...base(t),
       kind: t.kind,
       step,
