@@ -438,51 +438,49 @@ describe('checkpoints and lost workers (portable state)', () => {
     expect(s.nextJob('w3')).toMatchObject({ type: 'resume', trialId: ids[0], workerId: 'w3', untilStep: 75, fromStep: 25, attempt: 2 });
   });
 
+  /**
+   * Three trials at rung 0: the best pauses on w1 with its checkpoint not yet saved, the others on
+   * w2 with theirs. Returns the scheduler and the best trial's id.
+   */
+  const bestPausedUncheckpointed = (Scheduler: typeof SweepScheduler | typeof NaiveSweepScheduler) => {
+    const s = new Scheduler(portable({ learningRates: [0.1, 0.2, 0.3] }));
+    const ids = [s.nextJob('w1')!, s.nextJob('w2')!, s.nextJob('w2')!].map((c) => c.trialId);
+    for (const id of ids) s.onLoss(id, 25, 1, 1);
+    s.onBudgetReached(ids[0]!, 25, 0.3, 0.9, { attempt: 1, checkpointed: false });
+    s.onBudgetReached(ids[1]!, 25, 0.5, 0.8, { attempt: 1, checkpointed: true });
+    s.onBudgetReached(ids[2]!, 25, 0.6, 0.7, { attempt: 1, checkpointed: true });
+    return { s, best: ids[0]! };
+  };
+
   it("a paused trial's checkpoint follows its budget: until it arrives only its own worker resumes it", () => {
     for (const Scheduler of [SweepScheduler, NaiveSweepScheduler]) {
-      const s = new Scheduler(portable({ learningRates: [0.1, 0.2, 0.3] }));
-      const ids = [s.nextJob('w1')!, s.nextJob('w2')!, s.nextJob('w2')!].map((c) => c.trialId);
-      for (const id of ids) s.onLoss(id, 25, 1, 1);
-      // The best of the rung pauses on w1, its checkpoint not yet saved: w3 has nothing to resume.
-      s.onBudgetReached(ids[0]!, 25, 0.3, 0.9, { attempt: 1, checkpointed: false });
-      s.onBudgetReached(ids[1]!, 25, 0.5, 0.8, { attempt: 1, checkpointed: true });
-      s.onBudgetReached(ids[2]!, 25, 0.6, 0.7, { attempt: 1, checkpointed: true });
+      const { s, best } = bestPausedUncheckpointed(Scheduler);
       expect(s.hasWork('w3')).toBe(false);
       expect(s.nextJob('w3')).toBeUndefined();
       // A checkpoint of another step or of another attempt does not make it portable.
-      s.onCheckpointed(ids[0]!, 20, 1);
-      s.onCheckpointed(ids[0]!, 25, 2);
+      s.onCheckpointed(best, 20, 1);
+      s.onCheckpointed(best, 25, 2);
       expect(s.hasWork('w3')).toBe(false);
-      s.onCheckpointed(ids[0]!, 25, 1);
-      expect(s.nextJob('w3')).toMatchObject({ type: 'resume', trialId: ids[0], workerId: 'w3', fromStep: 25, attempt: 2 });
+      s.onCheckpointed(best, 25, 1);
+      expect(s.nextJob('w3')).toMatchObject({ type: 'resume', trialId: best, workerId: 'w3', fromStep: 25, attempt: 2 });
     }
   });
 
   it('promoted on its own worker before its checkpoint arrives: the late checkpoint counts for the step it resumed from', () => {
     for (const Scheduler of [SweepScheduler, NaiveSweepScheduler]) {
-      const s = new Scheduler(portable({ learningRates: [0.1, 0.2, 0.3] }));
-      const ids = [s.nextJob('w1')!, s.nextJob('w2')!, s.nextJob('w2')!].map((c) => c.trialId);
-      for (const id of ids) s.onLoss(id, 25, 1, 1);
-      s.onBudgetReached(ids[0]!, 25, 0.3, 0.9, { attempt: 1, checkpointed: false });
-      s.onBudgetReached(ids[1]!, 25, 0.5, 0.8, { attempt: 1, checkpointed: true });
-      s.onBudgetReached(ids[2]!, 25, 0.6, 0.7, { attempt: 1, checkpointed: true });
-      expect(s.nextJob('w1')).toMatchObject({ type: 'resume', trialId: ids[0], workerId: 'w1', fromStep: 25, attempt: 2 });
-      s.onCheckpointed(ids[0]!, 25, 1);
-      s.onLoss(ids[0]!, 30, 0.9, 2);
+      const { s, best } = bestPausedUncheckpointed(Scheduler);
+      expect(s.nextJob('w1')).toMatchObject({ type: 'resume', trialId: best, workerId: 'w1', fromStep: 25, attempt: 2 });
+      s.onCheckpointed(best, 25, 1);
+      s.onLoss(best, 30, 0.9, 2);
       s.onWorkerLost('w1');
-      expect(s.trial(ids[0]!)).toMatchObject({ state: 'PENDING', steps: 25 });
+      expect(s.trial(best)).toMatchObject({ state: 'PENDING', steps: 25 });
       // Once the new attempt has reported, a late checkpoint of the old one no longer matches its statistics.
-      const t = new Scheduler(portable({ learningRates: [0.1, 0.2, 0.3] }));
-      const jds = [t.nextJob('w1')!, t.nextJob('w2')!, t.nextJob('w2')!].map((c) => c.trialId);
-      for (const id of jds) t.onLoss(id, 25, 1, 1);
-      t.onBudgetReached(jds[0]!, 25, 0.3, 0.9, { attempt: 1, checkpointed: false });
-      t.onBudgetReached(jds[1]!, 25, 0.5, 0.8, { attempt: 1, checkpointed: true });
-      t.onBudgetReached(jds[2]!, 25, 0.6, 0.7, { attempt: 1, checkpointed: true });
-      expect(t.nextJob('w1')).toMatchObject({ type: 'resume', trialId: jds[0] });
-      t.onLoss(jds[0]!, 30, 0.9, 2);
-      t.onCheckpointed(jds[0]!, 25, 1);
-      t.onWorkerLost('w1');
-      expect(t.trial(jds[0]!)).toMatchObject({ state: 'PENDING', steps: 0 });
+      const late = bestPausedUncheckpointed(Scheduler);
+      expect(late.s.nextJob('w1')).toMatchObject({ type: 'resume', trialId: late.best });
+      late.s.onLoss(late.best, 30, 0.9, 2);
+      late.s.onCheckpointed(late.best, 25, 1);
+      late.s.onWorkerLost('w1');
+      expect(late.s.trial(late.best)).toMatchObject({ state: 'PENDING', steps: 0 });
     }
   });
 

@@ -87,7 +87,7 @@ describe('ExecutorPool (real child processes)', () => {
     expect(paused.step).toBe(20);
     expect(paused.snapshot.weights.length).toBeGreaterThan(0);
     expect(paused.snapshot.weights[0]).toBeInstanceOf(Float32Array);
-    expect(pool.keeps('s1', 'paused', 20)).toBe(true);
+    expect(pool.freeKeeper('s1', 'paused', 20)).toBe(true);
     // Another trial id: no process keeps its state, so the snapshot crosses the pipe.
     pool.run(job('paused-2', { untilStep: 40, snapshot: paused.snapshot }));
     const resumed = (await next((e) => e.type === 'budget' && e.trialId === 'paused-2')) as Extract<ExecutorEvent, { type: 'budget' }>;
@@ -100,7 +100,7 @@ describe('ExecutorPool (real child processes)', () => {
   it('resumes a trial on the process that keeps its paused state, without sending it', async () => {
     pool.run(job('kept', { untilStep: 20 }));
     const paused = (await next((e) => e.type === 'paused' && e.trialId === 'kept')) as Extract<ExecutorEvent, { type: 'paused' }>;
-    expect(pool.keeps('s1', 'kept', 20)).toBe(true);
+    expect(pool.freeKeeper('s1', 'kept', 20)).toBe(true);
     // A snapshot of the right step but zeroed weights: were it sent, the curve would change.
     const zeroed = { ...paused.snapshot, weights: paused.snapshot.weights.map((w) => new Float32Array(w.length)) };
     pool.run(job('kept', { untilStep: 40, snapshot: zeroed }));

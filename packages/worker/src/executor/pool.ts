@@ -8,7 +8,7 @@ interface Executor {
   child: ChildProcess;
   trialId?: string;
   ready: boolean;
-  /** The trial whose paused state the process keeps (its last 'paused' event), and at which step. */
+  /** The trial whose paused state the process keeps (its last budget), and at which step. */
   kept?: { key: string; step: number };
 }
 
@@ -115,11 +115,6 @@ export class ExecutorPool {
   /** Whether a free process keeps the trial's paused state at `step`: a resume there needs no snapshot. */
   freeKeeper(sweepId: string, trialId: string, step: number): boolean {
     return this.executors.some((e) => e.ready && e.trialId === undefined && e.kept?.key === trialKey(sweepId, trialId) && e.kept.step === step);
-  }
-
-  /** Whether a process keeps the trial's paused state at `step`. */
-  keeps(sweepId: string, trialId: string, step: number): boolean {
-    return this.executors.some((e) => e.kept?.key === trialKey(sweepId, trialId) && e.kept.step === step);
   }
 
   /** Asks the trial to stop at its next step; its 'stopped' event follows. */
