@@ -143,10 +143,13 @@ export class Trainer {
     this.order = new SeededRandom(deriveSeed(options.seed, 7));
     this.epochRngState = this.order.state;
     this.variables = groups.flatMap((g) => (g.optimizer ? g.variables : []));
-    const kernels = options.fastPath === false || options.sparseInput === false ? undefined : sparseDenseKernels();
+    const dense = options.fastPath === false ? undefined : denseFastPath(model, this.variables);
+    // The training set's non-zeros are indexed only for a model whose first layer can read them.
+    const kernels = dense && options.sparseInput !== false ? sparseDenseKernels() : undefined;
     const sparseTrain = kernels ? sparseRowsIfSparse(options.train.features, featureSize(options.train)) : undefined;
-    this.fastPath = options.fastPath === false ? undefined : denseFastPath(model, this.variables, { sparse: sparseTrain && kernels });
-    this.sparseTrain = this.fastPath?.sparseInput ? sparseTrain : undefined;
+    const sparse = sparseTrain && denseFastPath(model, this.variables, { sparse: kernels });
+    this.fastPath = sparse?.sparseInput ? sparse : dense;
+    this.sparseTrain = sparse?.sparseInput ? sparseTrain : undefined;
   }
 
   /** How the first layer reads its input: 'sparse' when it takes the non-zeros only. */
