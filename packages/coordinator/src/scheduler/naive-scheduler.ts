@@ -1,4 +1,4 @@
-import { promotionQuota, rankValue, rungBudgets } from './rungs.js';
+import { promotionPeers, promotionQuota, rankValue, rungBudgets } from './rungs.js';
 import {
   RANGE_TOLERANCE,
   relativeImprovement,
@@ -170,14 +170,15 @@ export class NaiveSweepScheduler {
       t.promotionDue = false;
       t.target = this.rungs[fromRung + 1]!;
       t.state = 'RUNNING';
-      const peers = this.rankedAt(fromRung);
-      this.decide(t, 'promoted', undefined, `lr ${fmt(t.learningRate)} promoted from rung ${fromRung} (${this.rungs[fromRung]} steps) to ${t.target} steps: val loss ${fmt(t.rungValues[fromRung])} ranks ${peers.findIndex((p) => p.trialId === t.id) + 1} of ${peers.length}`, {
+      const ranked = this.rankedAt(fromRung);
+      const position = ranked.findIndex((p) => p.trialId === t.id);
+      this.decide(t, 'promoted', undefined, `lr ${fmt(t.learningRate)} promoted from rung ${fromRung} (${this.rungs[fromRung]} steps) to ${t.target} steps: val loss ${fmt(t.rungValues[fromRung])} ranks ${position + 1} of ${ranked.length}`, {
         rule: 'promotion',
         value: t.rungValues[fromRung] ?? NaN,
         cutoff: this.cutoffAt(fromRung),
         rung: fromRung,
         step: t.steps,
-        peers,
+        peers: promotionPeers(ranked, ranked[position]!, position),
       });
       t.attempt += 1;
       const fromStep = t.steps;

@@ -12,6 +12,19 @@ export function rungBudgets(minSteps: number, maxSteps: number, reductionFactor:
   return budgets;
 }
 
+/** How many of a rung's best a promotion's evidence lists: the decision needs the top and the cutoff, not every peer. */
+export const PROMOTION_PEERS = 10;
+
+/**
+ * The peers a promotion's evidence lists: the rung's best (at most PROMOTION_PEERS, best first),
+ * then the promoted trial itself when it ranks below them (`position` is its 0-based rank). A
+ * bounded list: with every peer, each promotion kept O(n) and a sweep O(n²).
+ */
+export function promotionPeers<P>(best: readonly P[], self: P, position: number): P[] {
+  const shown = best.slice(0, PROMOTION_PEERS);
+  return position < shown.length ? shown : [...shown, self];
+}
+
 /** How many of `n` trials at a rung go on: the top 1/η (floor), and at least one once the rung is final. */
 export function promotionQuota(n: number, reductionFactor: number, rungIsFinal: boolean): number {
   const quota = Math.floor(n / reductionFactor);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { logGrid } from '@lrsweep/shared';
-import { promotionQuota, rankValue, rungBudgets } from './rungs.js';
+import { PROMOTION_PEERS, promotionPeers, promotionQuota, rankValue, rungBudgets } from './rungs.js';
 import { NaiveSweepScheduler } from './naive-scheduler.js';
 import { relativeImprovement, SweepScheduler, type SchedulerConfig } from './scheduler.js';
 import { sgdLikeCurve, simulate, type SyntheticCurve } from './simulate.js';
@@ -36,6 +36,13 @@ describe('rungs', () => {
     expect(promotionQuota(2, 3, false)).toBe(0);
     expect(promotionQuota(2, 3, true)).toBe(1);
     expect(promotionQuota(0, 3, true)).toBe(0);
+  });
+
+  it("a promotion's evidence lists the rung's best, then the trial itself when it ranks below them", () => {
+    const ranked = Array.from({ length: 30 }, (_, i) => `p${i}`);
+    expect(promotionPeers(ranked, 'p3', 3)).toEqual(ranked.slice(0, PROMOTION_PEERS));
+    expect(promotionPeers(ranked, 'p12', 12)).toEqual([...ranked.slice(0, PROMOTION_PEERS), 'p12']);
+    expect(promotionPeers(ranked.slice(0, 4), 'p1', 1)).toEqual(ranked.slice(0, 4));
   });
 
   it('ranks NaN, infinities and diverged trials below every live value', () => {
@@ -228,6 +235,29 @@ describe('ASHA', () => {
       const log = simulate(base(), curve, workers);
       expect(log.idleWithWork).toEqual([]);
       expect(log.scheduler.isDone()).toBe(true);
+    }
+  });
+
+  it('promotion evidence stays bounded on a wide rung, and names the count in its summary', () => {
+    for (const Scheduler of [SweepScheduler, NaiveSweepScheduler]) {
+      const s = new Scheduler(base({ learningRates: logGrid(0.001, 1, 60) }));
+      const started = Array.from({ length: 60 }, () => s.nextJob('w1')!.trialId);
+      started.forEach((id, i) => {
+        s.onLoss(id, 25, 1);
+        s.onBudgetReached(id, 25, 0.1 + ((i * 37) % 60) / 100, 0.8);
+      });
+      const promotions = [];
+      for (let job = s.nextJob('w1'); job?.type === 'resume'; job = s.nextJob('w1')) promotions.push(job.trialId);
+      expect(promotions).toHaveLength(20);
+      for (const id of promotions) {
+        const d = s.decisions.find((x) => x.trialId === id && x.kind === 'promoted')!;
+        expect(d.summary).toMatch(/ranks \d+ of 60$/);
+        expect(d.evidence.peers.length).toBeLessThanOrEqual(PROMOTION_PEERS + 1);
+        expect(d.evidence.peers.map((p) => p.trialId)).toContain(id);
+        // Best first.
+        const values = d.evidence.peers.slice(0, PROMOTION_PEERS).map((p) => p.value);
+        expect(values).toEqual([...values].sort((a, b) => a - b));
+      }
     }
   });
 

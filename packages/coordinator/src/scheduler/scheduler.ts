@@ -1,6 +1,6 @@
 import { Curve, ReportWindow } from './curve.js';
 import { RankedSet } from './ranked-set.js';
-import { promotionQuota, rankValue, rungBudgets } from './rungs.js';
+import { PROMOTION_PEERS, promotionPeers, promotionQuota, rankValue, rungBudgets } from './rungs.js';
 
 /**
  * The decision core of one sweep: a deterministic state machine over the trials of a log-spaced
@@ -11,7 +11,8 @@ import { promotionQuota, rankValue, rungBudgets } from './rungs.js';
  * Cost: a loss report is O(1), plus the stagnation trend over its window's reports, one
  * comparison per divergence of a smaller rate (once each), and, only when its trend is flat, a
  * look at each peer's curve at that step (O(n log points)); every other event is O(log n) per
- * trial it changes (plus the peers lists that decisions carry as evidence). Trials are
+ * trial it changes (a promotion's evidence lists at most PROMOTION_PEERS + 1 peers; the stops
+ * of a rung made final share one list of its peers). Trials are
  * indexed per rung in ranked sets (their validation loss there, ties by the smaller rate) and
  * counted by state, so no event scans the grid; see {@link NaiveSweepScheduler} in
  * naive-scheduler.ts for the straightforward version the tests compare it with.
@@ -342,14 +343,15 @@ export class SweepScheduler {
       t.target = this.rungs[fromRung + 1]!;
       t.state = 'RUNNING';
       this.sync(t);
-      const peers = this.rankedAt(fromRung);
-      this.decide(t, 'promoted', undefined, `lr ${fmt(t.learningRate)} promoted from rung ${fromRung} (${this.rungs[fromRung]} steps) to ${t.target} steps: val loss ${fmt(t.rungValues[fromRung])} ranks ${this.positionAt(fromRung, t) + 1} of ${peers.length}`, {
+      const position = this.positionAt(fromRung, t);
+      const self = { trialId: t.id, learningRate: t.learningRate, value: t.indexed.keys[fromRung]! };
+      this.decide(t, 'promoted', undefined, `lr ${fmt(t.learningRate)} promoted from rung ${fromRung} (${this.rungs[fromRung]} steps) to ${t.target} steps: val loss ${fmt(t.rungValues[fromRung])} ranks ${position + 1} of ${this.ranked[fromRung]!.size}`, {
         rule: 'promotion',
         value: t.rungValues[fromRung] ?? NaN,
         cutoff: this.cutoffAt(fromRung),
         rung: fromRung,
         step: t.steps,
-        peers,
+        peers: promotionPeers(this.bestAt(fromRung, PROMOTION_PEERS), self, position),
       });
       t.attempt += 1;
       const fromStep = t.steps;
@@ -790,6 +792,18 @@ export class SweepScheduler {
   }
 
   /** Trials that recorded a value at rung k, best first (diverged and non-finite last). */
+  /** The first `count` trials ranked at rung k, best first: O(count · log n). */
+  private bestAt(k: number, count: number): Peer[] {
+    const ranked = this.ranked[k]!;
+    const peers: Peer[] = [];
+    for (let position = 0; position < Math.min(count, ranked.size); position++) {
+      const { value, index } = ranked.at(position)!;
+      const t = this.trials[index]!;
+      peers.push({ trialId: t.id, learningRate: t.learningRate, value });
+    }
+    return peers;
+  }
+
   private rankedAt(k: number): Peer[] {
     return this.ranked[k]!.toArray().map(({ value, index }) => {
       const t = this.trials[index]!;
