@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as grpc from '@grpc/grpc-js';
+import { loadLrsweepPackage } from '@lrsweep/shared';
+import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -86,4 +89,34 @@ export async function startWorker(natsUrl: string, id: string, extra: string[] =
   const worker = manage(process.execPath, [CLI, 'worker', '--nats', natsUrl, '--id', id, '--slots', '1', '--backend', 'wasm', ...extra]);
   await worker.waitFor(/serving on/);
   return worker;
+}
+
+export interface Cluster {
+  nats: Awaited<ReturnType<typeof startNats>>;
+  coordinator: Awaited<ReturnType<typeof startCoordinator>>;
+  /** Stopped by `stop()`, workers pushed later included. */
+  workers: Managed[];
+  client: SweepServiceClient;
+  stop(): Promise<void>;
+}
+
+/** A NATS server, a coordinator and one-slot workers of the test's own, and a SweepService client of it. */
+export async function startCluster(workerIds: readonly string[], coordinatorArgs: string[] = []): Promise<Cluster> {
+  const nats = await startNats();
+  const coordinator = await startCoordinator(nats.url, coordinatorArgs);
+  const workers = await Promise.all(workerIds.map((id) => startWorker(nats.url, id)));
+  const { proto } = loadLrsweepPackage();
+  const client = new proto.lrsweep.v1.SweepService(coordinator.address, grpc.credentials.createInsecure());
+  return {
+    nats,
+    coordinator,
+    workers,
+    client,
+    async stop() {
+      client.close();
+      await Promise.all(workers.map((w) => w.stop()));
+      await coordinator.process.stop();
+      await nats.server.stop();
+    },
+  };
 }

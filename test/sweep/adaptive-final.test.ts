@@ -1,14 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpecInput } from '@lrsweep/shared';
+import { parseSpec, specToProto, unary, type SweepSpecInput } from '@lrsweep/shared';
 import type { RateChange__Output } from '@lrsweep/shared/gen/lrsweep/v1/RateChange';
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import { runCli, watchSweepToEnd } from '../helpers.js';
-import { startCoordinator, startNats, startWorker, type Managed } from '../processes.js';
+import { startCluster, type Cluster } from '../processes.js';
 
 /**
  * A final training whose rate changes, across real processes (nats-server with JetStream, a
@@ -18,7 +17,6 @@ import { startCoordinator, startNats, startWorker, type Managed } from '../proce
  * sees no improvement after the first epoch, so it cuts the rate at every later epoch end but the
  * last. (The divergence guard's own trigger is covered with real tfjs in packages/worker.)
  */
-const { proto } = loadLrsweepPackage();
 
 const input = {
   name: 'adaptive-final',
@@ -44,24 +42,16 @@ const shape = (changes: RateChange__Output[]) => changes.map((c) => [c.cause, c.
 
 
 describe('final training that adapts: rate changes reach watchers, the sweep result and the CLI', () => {
-  let nats: Awaited<ReturnType<typeof startNats>>;
-  let coordinator: Awaited<ReturnType<typeof startCoordinator>>;
-  let worker: Managed | undefined;
+  let cluster: Cluster | undefined;
+  let coordinator: Cluster['coordinator'];
   let client: SweepServiceClient;
 
   beforeAll(async () => {
-    nats = await startNats();
-    coordinator = await startCoordinator(nats.url);
-    worker = await startWorker(nats.url, 'adaptive-w1');
-    client = new proto.lrsweep.v1.SweepService(coordinator.address, grpc.credentials.createInsecure());
+    cluster = await startCluster(['adaptive-w1']);
+    ({ coordinator, client } = cluster);
   });
 
-  afterAll(async () => {
-    client?.close();
-    await worker?.stop();
-    await coordinator?.process.stop();
-    await nats?.server.stop();
-  });
+  afterAll(() => cluster?.stop());
 
   it('WatchSweep streams each change with its reason, and Sweep.final lists them in order', async () => {
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input)) });

@@ -5,7 +5,7 @@ import { fieldViolationsOf, loadLrsweepPackage, parseSpec, specToProto, unary, t
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import type { WorkerServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/WorkerService';
 import { runCli, watchSweepToEnd } from '../helpers.js';
-import { startCoordinator, startNats, startWorker, type Managed } from '../processes.js';
+import { startCluster, startWorker, type Cluster, type Managed } from '../processes.js';
 
 const { proto } = loadLrsweepPackage();
 
@@ -26,24 +26,18 @@ const spec = (overrides: Partial<SweepSpecInput> = {}): SweepSpec =>
 
 
 describe('a distributed sweep: real NATS, a coordinator and worker processes on loopback', () => {
-  let nats: Awaited<ReturnType<typeof startNats>>;
-  let coordinator: Awaited<ReturnType<typeof startCoordinator>>;
-  const workers: Managed[] = [];
+  let cluster: Cluster | undefined;
+  let nats: Cluster['nats'];
+  let coordinator: Cluster['coordinator'];
+  let workers: Managed[];
   let client: SweepServiceClient;
 
   beforeAll(async () => {
-    nats = await startNats();
-    coordinator = await startCoordinator(nats.url, ['--heartbeat-timeout', '3']);
-    workers.push(await startWorker(nats.url, 'e2e-w1'), await startWorker(nats.url, 'e2e-w2'));
-    client = new proto.lrsweep.v1.SweepService(coordinator.address, grpc.credentials.createInsecure());
+    cluster = await startCluster(['e2e-w1', 'e2e-w2'], ['--heartbeat-timeout', '3']);
+    ({ nats, coordinator, workers, client } = cluster);
   });
 
-  afterAll(async () => {
-    client?.close();
-    await Promise.all(workers.map((w) => w.stop()));
-    await coordinator?.process.stop();
-    await nats?.server.stop();
-  });
+  afterAll(() => cluster?.stop());
 
   it('runs to the end with the right prunes, decisions with evidence, and a trained model', async () => {
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(spec()) });

@@ -1,20 +1,17 @@
 import { existsSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finalCandidates, loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpecInput } from '@lrsweep/shared';
+import { finalCandidates, parseSpec, specToProto, unary, type SweepSpecInput } from '@lrsweep/shared';
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
 import type { WatchSweepResponse__Output } from '@lrsweep/shared/gen/lrsweep/v1/WatchSweepResponse';
 import { runCli, watchSweepToEnd } from '../helpers.js';
-import { startCoordinator, startNats, startWorker, type Managed } from '../processes.js';
+import { startCluster, type Cluster } from '../processes.js';
 
 /**
  * Final-training candidates across real processes (nats-server, a coordinator, two workers of one
  * slot each): with `auto`, the two slots the search leaves free train the final at two peak rates
  * at once, and the lowest validation loss is the sweep's result.
  */
-const { proto } = loadLrsweepPackage();
-
 const input = (name: string, candidates?: number, startEarly = true, maxSteps = 20, points = 4, max = 3): SweepSpecInput => ({
   name,
   seed: 3,
@@ -29,24 +26,16 @@ const input = (name: string, candidates?: number, startEarly = true, maxSteps = 
 
 
 describe('final training candidates', () => {
-  let nats: Awaited<ReturnType<typeof startNats>>;
-  let coordinator: Awaited<ReturnType<typeof startCoordinator>>;
-  const workers: Managed[] = [];
+  let cluster: Cluster | undefined;
+  let coordinator: Cluster['coordinator'];
   let client: SweepServiceClient;
 
   beforeAll(async () => {
-    nats = await startNats();
-    coordinator = await startCoordinator(nats.url);
-    workers.push(...(await Promise.all([startWorker(nats.url, 'cand-w1'), startWorker(nats.url, 'cand-w2')])));
-    client = new proto.lrsweep.v1.SweepService(coordinator.address, grpc.credentials.createInsecure());
+    cluster = await startCluster(['cand-w1', 'cand-w2']);
+    ({ coordinator, client } = cluster);
   });
 
-  afterAll(async () => {
-    client?.close();
-    await Promise.all(workers.map((w) => w.stop()));
-    await coordinator?.process.stop();
-    await nats?.server.stop();
-  });
+  afterAll(() => cluster?.stop());
 
   it('auto on two slots: two peaks at once, the lower validation loss wins, each with its own model', async () => {
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(parseSpec(input('candidates-auto'))) });
