@@ -149,6 +149,25 @@ describe('denseFastPath with a CSR input (the sparse first layer) matches tf.var
     model.dispose();
   });
 
+  it.each(cases)('logits (the evaluation forward pass), CSR and dense: $activation, hidden $hidden, input $inputShape', ({ activation, hidden, inputShape, examples }) => {
+    const model = mlp(inputShape, hidden, activation);
+    const { xs, ys } = sparseBatch(inputShape, 6, examples);
+    const fast = denseFastPath(model, variablesOf(model), { sparse: sparseDenseKernels() })!;
+    const expected = model.apply(xs, { training: false }) as tf.Tensor;
+    const dense = tf.tidy(() => fast.logits(xs));
+    expect(dense.shape).toEqual([examples, 3]);
+    expect(relativeError(dense, expected)).toBeLessThan(1e-5);
+    if (fast.sparseInput) {
+      const csr = csrOf(xs);
+      const sparse = tf.tidy(() => fast.logits(csr));
+      expect(relativeError(sparse, expected)).toBeLessThan(1e-5);
+      disposeCsrBatch(csr);
+      sparse.dispose();
+    }
+    tf.dispose([xs, ys, expected, dense]);
+    model.dispose();
+  });
+
   it('a frozen first layer: the sparse forward pass only', () => {
     const model = mlp([20], [16, 12], 'relu');
     const all = variablesOf(model);
@@ -298,7 +317,9 @@ describe('Trainer with and without the fast path', () => {
         try {
           await trainer.run({ untilStep: 40, schedule: constant(optimizer.name === 'adam' ? 0.003 : 0.1), reportEvery: 1, onReport: (r) => void out.push(r.loss) });
           const evaluation = await trainer.evaluate();
-          return { path: trainer.inputPath, out, evaluation, weights: trainer.model.getWeights().map((w) => Array.from(w.dataSync())) };
+          const { kernels } = await tf.profile(async () => void (await trainer.evaluate()));
+          const evaluationReadsPixels = kernels.some((k) => k.inputShapes.some((shape) => shape?.at(-1) === 784 && shape.length === 2));
+          return { path: trainer.inputPath, out, evaluation, evaluationReadsPixels, weights: trainer.model.getWeights().map((w) => Array.from(w.dataSync())) };
         } finally {
           trainer.dispose();
         }
@@ -311,7 +332,11 @@ describe('Trainer with and without the fast path', () => {
         sparse.out.forEach((l, i) => expect(Math.abs(l - other.out[i]!), `step ${i + 1}`).toBeLessThan(1e-4 * Math.max(1, other.out[i]!)));
         sparse.weights.forEach((w, i) => w.forEach((x, j) => expect(Math.abs(x - other.weights[i]![j]!)).toBeLessThan(1e-4)));
         expect(sparse.evaluation.valLoss).toBeCloseTo(other.evaluation.valLoss, 4);
+        expect(sparse.evaluation.valAccuracy).toBeCloseTo(other.evaluation.valAccuracy, 2);
       }
+      // The sparse trainer evaluates sparse too: no dense product over the 784 pixels.
+      expect(sparse.evaluationReadsPixels).toBe(false);
+      expect(dense.evaluationReadsPixels).toBe(true);
       // It learns: the last losses are well under the first.
       expect(sparse.out.slice(-5).reduce((a, b) => a + b) / 5).toBeLessThan(sparse.out[0]! * 0.8);
     },

@@ -18,6 +18,11 @@ export interface DenseFastPath {
    */
   lossAndGrads(xs: tf.Tensor | CsrBatch, ys: tf.Tensor): { value: tf.Scalar; grads: tf.NamedTensorMap };
   /**
+   * The logits for `xs`, as `model.apply(xs, { training: false })` gives them (to float rounding):
+   * the evaluation's forward pass, which may then take CSR input too. Call inside `tf.tidy`.
+   */
+  logits(xs: tf.Tensor | CsrBatch): tf.Tensor;
+  /**
    * Whether the first layer takes its input in CSR form, through the sparse kernels: they were
    * given and its units are a multiple of 4.
    */
@@ -96,14 +101,28 @@ export function denseFastPath(model: tfl.LayersModel, variables: readonly tf.Var
   if (lowest < 0) return undefined;
   const sparse = options.sparse && dense[0]!.kernel.shape[1]! % 4 === 0 ? options.sparse : undefined;
 
+  const csrOf = (input: tf.Tensor | CsrBatch): CsrBatch | undefined => {
+    if (!isCsrBatch(input)) return undefined;
+    if (!sparse) throw new Error('this model takes no CSR input: its first layer has no sparse kernels');
+    return input;
+  };
+  const activate = (d: DenseLayer, out: tf.Tensor): tf.Tensor => (d.activation === 'tanh' ? tf.tanh(out) : d.activation === 'sigmoid' ? tf.sigmoid(out) : out);
+
   return {
     sparseInput: sparse !== undefined,
+    logits(input) {
+      const csr = csrOf(input);
+      const xs = input as tf.Tensor;
+      let a: tf.Tensor | undefined = csr ? undefined : flatten ? tf.reshape(xs, [xs.shape[0], -1]) : xs;
+      dense.forEach((d, i) => {
+        const relu = d.activation === 'relu' ? 'relu' : 'linear';
+        const out = i === 0 && csr ? sparse!.matMul(csr, d.kernel, d.bias, relu) : tf.fused.matMul({ a: a!, b: d.kernel, bias: d.bias, activation: relu });
+        a = activate(d, out);
+      });
+      return a!;
+    },
     lossAndGrads(input, ys) {
-      let csr: CsrBatch | undefined;
-      if (isCsrBatch(input)) {
-        if (!sparse) throw new Error('this model takes no CSR input: its first layer has no sparse kernels');
-        csr = input;
-      }
+      const csr = csrOf(input);
       const xs = csr ? undefined : (input as tf.Tensor);
       const batch = csr ? csr.rows : xs!.shape[0];
       // Each layer's input, then the logits last: the backward pass reads all of them. A CSR
@@ -117,7 +136,7 @@ export function denseFastPath(model: tfl.LayersModel, variables: readonly tf.Var
         if (i === 0 && csr) {
           // Sparse input: multiply-adds only for its non-zeros; relu fuses into the kernel.
           out = sparse!.matMul(csr, d.kernel, d.bias, d.activation === 'relu' ? 'relu' : 'linear');
-          acts.push(d.activation === 'tanh' ? tf.tanh(out) : d.activation === 'sigmoid' ? tf.sigmoid(out) : out);
+          acts.push(activate(d, out));
           return;
         }
         // wasm's matMul (XNNPACK) repacks its second operand whenever that is a new tensor, and
@@ -133,7 +152,7 @@ export function denseFastPath(model: tfl.LayersModel, variables: readonly tf.Var
           // relu fuses into the matMul (a clamp).
           out = tf.fused.matMul({ a, b: d.kernel, bias: d.bias, activation: d.activation === 'relu' ? 'relu' : 'linear' });
         }
-        acts.push(d.activation === 'tanh' ? tf.tanh(out) : d.activation === 'sigmoid' ? tf.sigmoid(out) : out);
+        acts.push(activate(d, out));
       });
       const logits = acts.at(-1)!;
       const logProbs = tf.sub(logits, tf.logSumExp(logits, 1, true));

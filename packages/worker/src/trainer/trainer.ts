@@ -131,7 +131,9 @@ export class Trainer {
   private readonly fastPath: DenseFastPath | undefined;
   /** The training examples' non-zeros, when the fast path's first layer takes them (sparse input). */
   private readonly sparseTrain: SparseRows | undefined;
-  private validationTensors: { xs: tf.Tensor; ys: tf.Tensor; count: number }[] | undefined;
+  /** Validation chunks, made at the first evaluation; CSR when the first layer takes sparse input. */
+  private validationTensors: Batch[] | undefined;
+  private readonly validationCounts: number[] = [];
 
   private constructor(
     readonly options: TrainerOptions,
@@ -294,9 +296,10 @@ export class Trainer {
     let lossSum = 0;
     let correct = 0;
     let total = 0;
-    for (const chunk of this.validationTensors) {
+    for (const [index, chunk] of this.validationTensors.entries()) {
       const [lossTotal, hits] = tf.tidy((): [tf.Scalar, tf.Scalar] => {
-        const logits = this.model.apply(chunk.xs, { training: false }) as tf.Tensor;
+        // The fast path's forward pass, sparse where training is (most of an MLP's evaluation is its first layer).
+        const logits = this.fastPath ? this.fastPath.logits(chunk.xs) : (this.model.apply(chunk.xs as tf.Tensor, { training: false }) as tf.Tensor);
         const perExample = tf.losses.softmaxCrossEntropy(chunk.ys, logits, undefined, undefined, tf.Reduction.NONE);
         const matches = tf.equal(tf.argMax(logits, -1), tf.argMax(chunk.ys, -1));
         return [tf.sum(perExample), tf.sum(tf.cast(matches, 'float32'))];
@@ -305,25 +308,32 @@ export class Trainer {
       tf.dispose([lossTotal, hits]);
       lossSum += l[0]!;
       correct += h[0]!;
-      total += chunk.count;
+      total += this.validationCounts[index]!;
     }
     return { valLoss: lossSum / total, valAccuracy: correct / total };
   }
 
-  private makeValidation(): { xs: tf.Tensor; ys: tf.Tensor; count: number }[] {
+  private makeValidation(): Batch[] {
     const data = this.options.validation;
     const count = Math.min(exampleCount(data), this.options.validationLimit ?? Infinity);
     const size = featureSize(data);
-    const chunks: { xs: tf.Tensor; ys: tf.Tensor; count: number }[] = [];
+    // Sparse like the training batches, when the validation features are sparse too.
+    const sparse = this.sparseTrain ? sparseRowsIfSparse(data.features, size) : undefined;
+    const chunks: Batch[] = [];
+    this.validationCounts.length = 0;
     for (let start = 0; start < count; start += EVAL_CHUNK) {
       const n = Math.min(EVAL_CHUNK, count - start);
       const ys = new Float32Array(n * data.numClasses);
       for (let i = 0; i < n; i++) ys[i * data.numClasses + data.labels[start + i]!] = 1;
-      chunks.push({
-        xs: tf.tensor(data.features.subarray(start * size, (start + n) * size), [n, ...data.featureShape]),
-        ys: tf.tensor2d(ys, [n, data.numClasses]),
-        count: n,
-      });
+      let xs: tf.Tensor | CsrBatch;
+      if (sparse) {
+        const csr = csrOfRows(sparse, Array.from({ length: n }, (_, i) => start + i));
+        xs = csrBatch(n, size, csr.rowPtr, csr.indices, csr.values);
+      } else {
+        xs = tf.tensor(data.features.subarray(start * size, (start + n) * size), [n, ...data.featureShape]);
+      }
+      chunks.push({ xs, ys: tf.tensor2d(ys, [n, data.numClasses]) });
+      this.validationCounts.push(n);
     }
     return chunks;
   }
@@ -365,7 +375,7 @@ export class Trainer {
   dispose(): void {
     for (const b of this.epochBatches) disposeBatch(b);
     this.epochBatches = [];
-    for (const c of this.validationTensors ?? []) tf.dispose([c.xs, c.ys]);
+    for (const c of this.validationTensors ?? []) disposeBatch(c);
     this.validationTensors = undefined;
     for (const g of this.groups) g.optimizer?.dispose();
     this.model.dispose();
