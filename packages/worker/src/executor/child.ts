@@ -25,6 +25,71 @@ const timings = new Map<string, { startedAtMs: number; t0: number; setupMs: numb
 let kept: { key: string; snapshot: TrainerSnapshot } | undefined;
 
 /**
+ * The last search job's trainer, kept for the next search job built from the same options (a
+ * sweep's search trials differ only in their rate and progress): restoring a state into it costs
+ * less than building the model, its optimizer, the validation chunks and the first epoch again,
+ * and a resume of the trial that paused in it needs no restore at all (`holds`).
+ */
+let warm: { options: string; trainer: Trainer; initial: TrainerSnapshot; holds: string | undefined; inUse: boolean } | undefined;
+
+function discardWarm(): void {
+  warm?.trainer.dispose();
+  warm = undefined;
+}
+
+/** Done with a search job's trainer: kept warm, or disposed if it is not the warm one (or failed). */
+function releaseTrainer(trainer: Trainer, failed: boolean): void {
+  if (warm?.trainer !== trainer) return trainer.dispose();
+  warm.inUse = false;
+  // A trainer that failed mid-way is not trusted again.
+  if (failed) discardWarm();
+}
+
+/** A new trainer for a search job, in the state the job starts from. */
+async function newSearchTrainer(job: ExecutorJob, splits: DataSplits): Promise<{ trainer: Trainer; initial: TrainerSnapshot }> {
+  const { spec } = job;
+  const trainer = await Trainer.create({ model: spec.model, optimizer: spec.optimizer, batchSize: spec.batchSize, seed: job.seed, train: splits.sample, validation: splits.validation, layerGroups: spec.layerGroups });
+  try {
+    const initial = trainer.snapshot();
+    const snapshot = job.snapshot ?? keptSnapshot(job);
+    if (snapshot) trainer.restore(snapshot);
+    return { trainer, initial };
+  } catch (error) {
+    trainer.dispose();
+    throw error;
+  }
+}
+
+/** A trainer for a search job, in the state the job starts from: the warm one when it fits. */
+async function searchTrainer(job: ExecutorJob, splits: DataSplits): Promise<Trainer> {
+  const { spec } = job;
+  // Never two jobs at once here; if it ever happened, the second gets a trainer of its own.
+  if (warm?.inUse) return (await newSearchTrainer(job, splits)).trainer;
+  const options = JSON.stringify([spec.dataset, spec.seed, spec.model, spec.optimizer, spec.batchSize, spec.layerGroups ?? null, job.seed]);
+  if (warm?.options !== options) {
+    discardWarm();
+    const { trainer, initial } = await newSearchTrainer(job, splits);
+    warm = { options, trainer, initial, holds: undefined, inUse: true };
+    return trainer;
+  }
+  const holds = warm.holds;
+  warm.holds = undefined;
+  // Paused here and nothing ran since: the trainer is in that state already.
+  if (job.keptSnapshotStep !== undefined && holds === `${job.sweepId}/${job.trialId}@${job.keptSnapshotStep}`) {
+    warm.inUse = true;
+    return warm.trainer;
+  }
+  try {
+    warm.trainer.restore(job.snapshot ?? keptSnapshot(job) ?? warm.initial);
+  } catch (error) {
+    discardWarm();
+    throw error;
+  }
+  warm.inUse = true;
+  return warm.trainer;
+}
+
+/**
  * The last paused state, not yet sent to the worker. It goes once the next job here is set up (or
  * after PAUSED_SEND_DELAY_MS without one): copying 400 KB across the pipe costs both processes a
  * few milliseconds, better spent while a trial trains than while the coordinator decides what
@@ -81,10 +146,10 @@ function splitsFor(job: ExecutorJob): DataSplits {
 async function runSearch(job: ExecutorJob, signal: AbortSignal): Promise<void> {
   const splits = splitsFor(job);
   const { spec } = job;
-  const trainer = await Trainer.create({ model: spec.model, optimizer: spec.optimizer, batchSize: spec.batchSize, seed: job.seed, train: splits.sample, validation: splits.validation, layerGroups: spec.layerGroups });
+  const trainer = await searchTrainer(job, splits);
+  const from = trainer.step;
+  let failed = true;
   try {
-    const snapshot = job.snapshot ?? keptSnapshot(job);
-    if (snapshot) trainer.restore(snapshot);
     markSetupDone(job.trialId);
     // Train in stretches that end on checkpoint steps, snapshotting at each (not at the budget,
     // which sends its own snapshot after the validation result).
@@ -100,9 +165,10 @@ async function runSearch(job: ExecutorJob, signal: AbortSignal): Promise<void> {
       });
       if (outcome !== 'budget') {
         // Draining for a shutdown: leave a checkpoint at the step reached, so nothing is lost.
-        if (outcome === 'stopped' && draining && trainer.step > (snapshot?.step ?? 0)) {
+        if (outcome === 'stopped' && draining && trainer.step > from) {
           send({ type: 'checkpoint', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, snapshot: trainer.snapshot() });
         }
+        failed = false;
         send({ type: 'stopped', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, outcome });
         return;
       }
@@ -110,14 +176,17 @@ async function runSearch(job: ExecutorJob, signal: AbortSignal): Promise<void> {
       send({ type: 'checkpoint', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, snapshot: trainer.snapshot() });
     }
     const evaluation = await trainer.evaluate();
-    const paused = trainer.snapshot();
-    kept = { key: `${job.sweepId}/${job.trialId}`, snapshot: paused };
+    const snapshot = trainer.snapshot();
+    const key = `${job.sweepId}/${job.trialId}`;
+    kept = { key, snapshot };
+    if (warm?.trainer === trainer) warm.holds = `${key}@${trainer.step}`;
+    failed = false;
     // The small message first: its decision need not wait for 400 KB of weights to cross the pipe.
     send({ type: 'budget', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, ...evaluation });
     sendPaused();
-    unsent = { event: { type: 'paused', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, snapshot: paused }, timer: setTimeout(sendPaused, PAUSED_SEND_DELAY_MS) };
+    unsent = { event: { type: 'paused', sweepId: job.sweepId, trialId: job.trialId, step: trainer.step, snapshot }, timer: setTimeout(sendPaused, PAUSED_SEND_DELAY_MS) };
   } finally {
-    trainer.dispose();
+    releaseTrainer(trainer, failed);
   }
 }
 
@@ -155,6 +224,8 @@ async function runJob(job: ExecutorJob): Promise<void> {
   timings.set(job.trialId, { startedAtMs: Date.now(), t0: performance.now(), setupMs: 0 });
   try {
     if (!backend) throw new Error('executor not initialised');
+    // A final (the whole training set) or a range test needs the memory more than a warm search trainer.
+    if (job.kind !== 'search' && !warm?.inUse) discardWarm();
     if (job.kind === 'search') await runSearch(job, abort.signal);
     else if (job.kind === 'final') await runFinal(job, abort.signal);
     else {

@@ -166,3 +166,64 @@ describe('ExecutorPool (real child processes)', () => {
     await next((e) => e.type === 'budget' && e.trialId === 'after');
   });
 });
+
+describe('ExecutorPool: one process, its search trainer reused from trial to trial', () => {
+  let single: ExecutorPool;
+  const seen: ExecutorEvent[] = [];
+  const ended = (trialId: string, step?: number): Promise<ExecutorEvent> =>
+    new Promise((resolve, reject) => {
+      const poll = setInterval(() => {
+        const e = seen.find((x) => (x.type === 'budget' || x.type === 'stopped' || x.type === 'failed') && x.trialId === trialId && (step === undefined || ('step' in x && x.step === step)));
+        if (!e) return;
+        clearInterval(poll);
+        resolve(e);
+      }, 5);
+      setTimeout(() => {
+        clearInterval(poll);
+        reject(new Error(`timed out waiting for ${trialId} to end`));
+      }, 60_000).unref();
+    });
+  const losses = (trialId: string) => seen.filter((e) => e.type === 'report' && e.trialId === trialId).map((e) => (e as { loss: number }).loss);
+  const valLoss = (e: ExecutorEvent) => (e as Extract<ExecutorEvent, { type: 'budget' }>).valLoss;
+
+  beforeAll(async () => {
+    single = await ExecutorPool.start(1, 'wasm', (e) => seen.push(e));
+  });
+  afterAll(async () => {
+    await single.close();
+  });
+
+  it('starts every fresh trial from the initial state, whatever ran before (Adam state included), and resumes in place', async () => {
+    single.run(job('ref', { untilStep: 40 }));
+    const ref = await ended('ref');
+    // Another rate, paused at its budget: the trainer now holds its weights and Adam moments.
+    single.run(job('other', { untilStep: 20, learningRate: 0.5 }));
+    await ended('other');
+    single.run(job('again', { untilStep: 20 }));
+    await ended('again');
+    expect(losses('again')).toEqual(losses('ref').slice(0, 4));
+    // A rate far too high leaves huge weights behind (Adam's steps are bounded by the rate, not NaN).
+    single.run(job('blows-up', { untilStep: 20, learningRate: 1e8 }));
+    await ended('blows-up');
+    expect(losses('blows-up').some((l) => !(l < 1e3))).toBe(true);
+    single.run(job('after-nan', { untilStep: 40 }));
+    const afterNan = await ended('after-nan');
+    expect(losses('after-nan')).toEqual(losses('ref'));
+    expect(valLoss(afterNan)).toBe(valLoss(ref));
+    // Paused at 20, resumed here with nothing in between (a zeroed snapshot: the kept state is what counts).
+    single.run(job('resumed', { untilStep: 20 }));
+    const paused = (await new Promise<ExecutorEvent>((resolve) => {
+      const poll = setInterval(() => {
+        const e = seen.find((x) => x.type === 'paused' && x.trialId === 'resumed');
+        if (!e) return;
+        clearInterval(poll);
+        resolve(e);
+      }, 5);
+    })) as Extract<ExecutorEvent, { type: 'paused' }>;
+    expect(single.freeKeeper('s1', 'resumed', 20)).toBe(true);
+    single.run(job('resumed', { untilStep: 40, snapshot: { ...paused.snapshot, weights: paused.snapshot.weights.map((w) => new Float32Array(w.length)) } }));
+    const resumed = await ended('resumed', 40);
+    expect(losses('resumed')).toEqual(losses('ref'));
+    expect(valLoss(resumed)).toBe(valLoss(ref));
+  });
+});
