@@ -72,7 +72,11 @@ export interface FakeWorkersStats {
   pruneLatenciesMs: number[];
   /** Since the last collection: a slot freed (budget reached, stopped) → the next RunTrial on that worker (ms). */
   dispatchLatenciesMs: number[];
-  /** The same split at the coordinator's 'job' journal entry for the worker (seen on NATS): freed → job, job → RunTrial (ms). */
+  /**
+   * The same split at the coordinator's 'jobs' journal entry for the worker (seen on NATS): freed →
+   * job, job → RunTrial (ms). Only for slots offered that way: a slot freed by its trial's end
+   * event is refilled in the fold at that event, with no entry.
+   */
   freedToJobMs: number[];
   jobToRunMs: number[];
   cpuSeconds: number;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fieldViolationsOf, loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpec, type SweepSpecInput } from '@lrsweep/shared';
+import { connectNats, fieldViolationsOf, loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpec, type SweepSpecInput } from '@lrsweep/shared';
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import type { WorkerServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/WorkerService';
 import { runCli, watchSweepToEnd } from '../helpers.js';
@@ -75,6 +75,31 @@ describe('a distributed sweep: real NATS, a coordinator and worker processes on 
     expect(sweep!.state).toBe('SWEEP_STATE_COMPLETED');
     const { sweeps } = await unary(client, 'listSweeps', {});
     expect(sweeps.map((s) => s.sweepId)).toContain(sweepId);
+  });
+
+  it('a sweep journaled before slots were refilled in the fold (its submitted entry says nothing of it) runs through jobs entries; a new one refills at once', async () => {
+    const nc = await connectNats({ url: nats.url, name: 'e2e-journal-watch' });
+    const offered: string[] = [];
+    nc.subscribe('lrsweep.ctl._.jobs', { callback: (_error, m) => offered.push(...(JSON.parse(new TextDecoder().decode(m.data)) as { workerIds: string[] }).workerIds) });
+    const attemptsOf = (done: Awaited<ReturnType<typeof watchSweepToEnd>>['done']) => done.decisions.filter((d) => d.kind === 'DECISION_KIND_STARTED' || d.kind === 'DECISION_KIND_PROMOTED').length;
+    try {
+      // As an earlier coordinator wrote it: no `dispatch` field.
+      const legacyId = 'legacy-dispatch';
+      nc.publish(`lrsweep.ctl.${legacyId}.submitted`, new TextEncoder().encode(JSON.stringify({ sweepId: legacyId, spec: spec({ name: 'legacy' }), createdMs: Date.now() })));
+      for (let i = 0; i < 100 && !(await unary(client, 'listSweeps', {})).sweeps.some((s) => s.sweepId === legacyId); i++) await new Promise((r) => setTimeout(r, 50));
+      const legacy = (await watchSweepToEnd(client, legacyId)).done;
+      expect(legacy.state, legacy.error).toBe('SWEEP_STATE_COMPLETED');
+      const legacyOffers = offered.length;
+      offered.length = 0;
+      const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(spec({ name: 'refill' })) });
+      const refilled = (await watchSweepToEnd(client, sweepId)).done;
+      expect(refilled.state, refilled.error).toBe('SWEEP_STATE_COMPLETED');
+      // The legacy sweep's slots were offered through the journal for most attempts; the new one's only where a slot waited for work.
+      expect(legacyOffers).toBeGreaterThanOrEqual(attemptsOf(legacy) / 2);
+      expect(offered.length).toBeLessThan(legacyOffers / 2);
+    } finally {
+      await nc.close();
+    }
   });
 
   it('the CLI submits, waits, gets and lists against the running coordinator', async () => {

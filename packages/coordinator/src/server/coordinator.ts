@@ -120,6 +120,12 @@ interface SweepRun {
   streamedDecisions: number;
   /** `spec` as a protobuf message, for RunTrial (see specProtoOf). */
   specProto?: { spec: SweepSpec; proto: ReturnType<typeof specToProto> };
+  /**
+   * A slot one of its jobs frees is filled in the fold, at the event that frees it, rather than
+   * offered again through a 'jobs' entry (a journal round trip later). Set by its 'submitted' entry:
+   * sweeps journaled before this rule replay as they ran.
+   */
+  refillOnFree: boolean;
 }
 
 /** One final training: a candidate peak rate, run as its own job. */
@@ -166,7 +172,7 @@ const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 /** The coordinator's own journal entries (lrsweep.ctl.<scope>.<kind>). */
 const Ctl = {
-  submitted: z.object({ sweepId: Id, spec: z.unknown(), createdMs: z.number() }),
+  submitted: z.object({ sweepId: Id, spec: z.unknown(), createdMs: z.number(), dispatch: z.literal('refill-on-free').optional() }),
   'worker-joined': z.object({ workerId: Id, address: z.string(), slots: z.number().int().positive(), backend: z.string() }),
   'worker-lost': z.object({ workerId: Id, reason: z.string() }),
   job: z.object({ workerId: Id }),
@@ -358,10 +364,12 @@ export class Coordinator {
     if (!run) return;
     // Only an event of the attempt now placed there frees its slot: a late event of an attempt given
     // up on (or a forged one) must not make a busy worker look free.
-    if (event.value.type !== 'checkpointed' && event.value.type !== 'rate-change' && event.value.attempt === this.currentAttempt(run, parsed.trialId)) {
-      this.freeSlot(event.value.workerId, parsed.sweepId, parsed.trialId);
-    }
+    const freed = event.value.type !== 'checkpointed' && event.value.type !== 'rate-change' && event.value.attempt === this.currentAttempt(run, parsed.trialId) && this.freeSlot(event.value.workerId, parsed.sweepId, parsed.trialId);
     this.onTrialEvent(run, event.value);
+    // The freed slot takes its next job now, with the event's decisions made: the journal orders
+    // this already, so no 'jobs' entry (and its round trip) is needed to keep the fold deterministic.
+    const worker = freed && run.refillOnFree ? this.workers.get(event.value.workerId) : undefined;
+    if (worker) this.fill(worker);
   }
 
   private applyCtl(kind: string, data: Uint8Array): void {
@@ -371,10 +379,10 @@ export class Coordinator {
     const e = decoded.value as Record<string, unknown>;
     switch (kind as CtlKind) {
       case 'submitted': {
-        const { sweepId, spec, createdMs } = e as z.output<(typeof Ctl)['submitted']>;
+        const { sweepId, spec, createdMs, dispatch } = e as z.output<(typeof Ctl)['submitted']>;
         const parsedSpec = SweepSpec.safeParse(spec);
         if (!parsedSpec.success || this.sweeps.has(sweepId)) return void (this.rejected.messages += 1);
-        this.createSweep(sweepId, parsedSpec.data, createdMs);
+        this.createSweep(sweepId, parsedSpec.data, createdMs, dispatch === 'refill-on-free');
         this.awaitingSubmit.get(sweepId)?.();
         return;
       }
@@ -575,9 +583,10 @@ export class Coordinator {
     return client;
   }
 
-  private freeSlot(workerId: string, sweepId: string, trialId: string): void {
+  /** Frees the slot the trial holds on the worker; false when it holds none there. */
+  private freeSlot(workerId: string, sweepId: string, trialId: string): boolean {
     const run = this.sweeps.get(sweepId);
-    if (run?.placement.get(trialId) !== workerId) return;
+    if (run?.placement.get(trialId) !== workerId) return false;
     run.placement.delete(trialId);
     const worker = this.workers.get(workerId);
     if (worker) {
@@ -585,6 +594,7 @@ export class Coordinator {
       this.slotsChanged(worker);
     }
     this.placedAt.delete(`${sweepId}/${trialId}`);
+    return true;
   }
 
   // ── facts from workers ─────────────────────────────────────────────────────────────────────
@@ -1059,8 +1069,8 @@ export class Coordinator {
     run.state = 'SEARCHING';
   }
 
-  private createSweep(id: string, spec: SweepSpec, createdMs: number): void {
-    const run: SweepRun = { id, spec, state: 'PENDING', createdMs, backends: new Set(), placement: new Map(), watchers: new Set(), streamedDecisions: 0 };
+  private createSweep(id: string, spec: SweepSpec, createdMs: number, refillOnFree: boolean): void {
+    const run: SweepRun = { id, spec, state: 'PENDING', createdMs, backends: new Set(), placement: new Map(), watchers: new Set(), streamedDecisions: 0, refillOnFree };
     this.sweeps.set(id, run);
     if (spec.search.strategy === 'auto') {
       run.state = 'RANGE_TEST';
@@ -1120,7 +1130,7 @@ export class Coordinator {
         resolve();
       });
     });
-    this.append(sweepId, 'submitted', { sweepId, spec, createdMs: Date.now() });
+    this.append(sweepId, 'submitted', { sweepId, spec, createdMs: Date.now(), dispatch: 'refill-on-free' });
     try {
       await applied;
     } finally {
