@@ -15,6 +15,7 @@ export * from './grpc/loader.js';
 export * from './grpc/server.js';
 export * from './grpc/client.js';
 export * from './grpc/errors.js';
+export * from './grpc/warm-up.js';
 export * from './spec/proto.js';
 export * from './bus/subjects.js';
 export * from './bus/messages.js';

@@ -191,7 +191,8 @@ async function waitForWorkers(coordinator: Coordinator, children: readonly Child
     const ready = coordinator.workerIds().filter((id) => ours.has(id)).length;
     if (ready === 0 && alive() === 0) throw new CliError('no local worker started (its error is printed above); check the backend with `lrsweep range-test` or run `lrsweep worker` by hand', 1);
     if (ready >= alive() || Date.now() - started >= timeoutMs) return { ready, ms: Date.now() - started };
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Often: every millisecond here is one every slot waits before the first dispatch.
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 

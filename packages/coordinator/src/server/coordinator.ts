@@ -18,6 +18,7 @@ import {
   invalidArgument,
   jetStreamOf,
   loadLrsweepPackage,
+  warmUpWorkerCodecs,
   logGrid,
   type LossReport,
   parseSubject,
@@ -250,6 +251,10 @@ export class Coordinator {
 
   private async startAll(): Promise<void> {
     if (this.options.metricsPort !== undefined) await this.startMetrics(this.options.metricsPort);
+    // Before the journal: going live may already call workers.
+    this.proto = loadLrsweepPackage().proto;
+    // The codecs every worker's first RunTrial would otherwise compile on its way out.
+    warmUpWorkerCodecs(this.proto);
     this.nc = await connectNats({ url: this.options.natsUrl, name: 'lrsweep-coordinator', ...this.options.natsAuth });
     const jetStream = await jetStreamOf(this.nc);
     this.journal = jetStream ? await JetStreamJournal.open(jetStream) : new CoreJournal(this.nc);
@@ -262,10 +267,8 @@ export class Coordinator {
     if (this.journal.replayCount === 0) this.caughtUp();
     this.consuming = this.consume(this.journal);
     await replayed;
-    const { proto } = loadLrsweepPackage();
-    this.proto = proto;
     this.grpcServer = createServer({ services: [SWEEP_SERVICE_NAME], credentials: serverCredentials(this.options.tls), ...(this.registry ? { metrics: this.registry } : {}) });
-    this.grpcServer.server.addService(proto.lrsweep.v1.SweepService.service, this.handlers());
+    this.grpcServer.server.addService(this.proto.lrsweep.v1.SweepService.service, this.handlers());
     const listen = this.options.listen ?? '127.0.0.1:0';
     const port = await this.grpcServer.bind(listen);
     this.address = `${listen.slice(0, listen.lastIndexOf(':'))}:${port}`;
@@ -307,6 +310,7 @@ export class Coordinator {
     this.liveSinceMs = Date.now();
     // Every worker the journal knows gets a full timeout to say it is still there.
     for (const id of this.workers.keys()) this.lastSeen.set(id, Date.now());
+    for (const worker of this.workers.values()) this.connect(worker);
     this.scheduleDispatch();
   }
 
@@ -383,6 +387,8 @@ export class Coordinator {
         const parsedSpec = SweepSpec.safeParse(spec);
         if (!parsedSpec.success || this.sweeps.has(sweepId)) return void (this.rejected.messages += 1);
         this.createSweep(sweepId, parsedSpec.data, createdMs, dispatch === 'refill-on-free');
+        // Free slots (by the journal's facts) take the new sweep's work now, rather than after a 'jobs' entry.
+        if (dispatch === 'refill-on-free') for (const worker of this.workers.values()) if (worker.busy.size < worker.slots) this.fill(worker);
         this.awaitingSubmit.get(sweepId)?.();
         return;
       }
@@ -394,6 +400,7 @@ export class Coordinator {
         this.workers.set(w.workerId, { ...w, busy: new Set() });
         this.slotsChanged(this.workers.get(w.workerId)!);
         this.lastSeen.set(w.workerId, Date.now());
+        if (this.live) this.connect(this.workers.get(w.workerId)!);
         this.log(`worker ${w.workerId} joined: ${w.address}, ${w.slots} slot(s), ${w.backend}`);
         return;
       }
@@ -572,6 +579,12 @@ export class Coordinator {
       }
       for (const [trialId, placed] of [...run.placement]) if (placed === workerId) run.placement.delete(trialId);
     }
+  }
+
+  /** Opens the channel to a worker now: its first RunTrial should not wait for a TCP and HTTP/2 handshake (~30 ms). */
+  private connect(worker: WorkerEntry): void {
+    // A call, not just a connection: grpc-js sets up its call path at the first one.
+    unary(this.client(worker), 'describeWorker', {}, { deadlineMs: 5000 }).catch(() => undefined);
   }
 
   private client(worker: WorkerEntry): WorkerServiceClient {

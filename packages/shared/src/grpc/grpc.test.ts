@@ -12,6 +12,7 @@ import { DEFAULT_DEADLINE_MS, unary } from './client.js';
 import { fieldViolationsOf, invalidArgument, STATUS_DETAILS_KEY } from './errors.js';
 import { LOADER_OPTIONS, loadLrsweepPackage, protoDir, SWEEP_SERVICE_NAME, WORKER_SERVICE_NAME } from './loader.js';
 import { createServer, type LrsweepServer } from './server.js';
+import { warmUpWorkerCodecs } from './warm-up.js';
 
 const require = createRequire(import.meta.url);
 
@@ -83,6 +84,37 @@ describe('loader', () => {
     expect(response.sweep?.trials).toStrictEqual([]);
     const watch = proto.lrsweep.v1.SweepService.service.WatchSweep;
     expect(watch.responseDeserialize(watch.responseSerialize({ loss: { trialId: 't', step: 3, loss: 0.5 } })).event).toBe('loss');
+  });
+});
+
+describe('warmUpWorkerCodecs', () => {
+  it('runs each WorkerService codec once, RunTrial on a request with a full spec', () => {
+    const { proto } = loadLrsweepPackage();
+    const service = proto.lrsweep.v1.WorkerService.service;
+    const calls: string[] = [];
+    const originals = Object.entries(service).map(([name, method]) => [name, { ...method }] as const);
+    const runTrialRequests: unknown[] = [];
+    for (const [name, method] of Object.entries(service)) {
+      const m = method as unknown as Record<'requestSerialize' | 'requestDeserialize' | 'responseSerialize' | 'responseDeserialize', (x: unknown) => unknown>;
+      for (const codec of ['requestSerialize', 'requestDeserialize', 'responseSerialize', 'responseDeserialize'] as const) {
+        const original = m[codec];
+        m[codec] = (x: unknown) => {
+          calls.push(`${name}.${codec}`);
+          const out = original(x);
+          if (name === 'RunTrial' && codec === 'requestDeserialize') runTrialRequests.push(out);
+          return out;
+        };
+      }
+    }
+    try {
+      warmUpWorkerCodecs(proto);
+    } finally {
+      for (const [name, method] of originals) Object.assign((service as unknown as Record<string, object>)[name]!, method);
+    }
+    for (const name of Object.keys(service)) {
+      for (const codec of ['requestSerialize', 'requestDeserialize', 'responseSerialize', 'responseDeserialize']) expect(calls.filter((c) => c === `${name}.${codec}`)).toHaveLength(1);
+    }
+    expect(runTrialRequests[0]).toMatchObject({ kind: 'TRIAL_KIND_SEARCH', spec: { model: { kind: 'mlp' }, dataset: { source: 'spirals' } } });
   });
 });
 

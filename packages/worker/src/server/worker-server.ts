@@ -17,6 +17,7 @@ import {
   invalidArgument,
   isSubjectToken,
   loadLrsweepPackage,
+  warmUpWorkerCodecs,
   ProtoSpecError,
   specFromProto,
   subjects,
@@ -139,6 +140,9 @@ export class WorkerServer {
     const poolStart = ExecutorPool.start(this.options.slots ?? availableParallelism(), this.options.backend ?? 'auto', (e) => this.onExecutorEvent(e));
     // Handled here and awaited below: a failure must not count as unhandled while NATS connects.
     poolStart.catch(() => undefined);
+    // Meanwhile, the codecs a first RunTrial would otherwise compile on its way in.
+    const { proto } = loadLrsweepPackage();
+    warmUpWorkerCodecs(proto);
     try {
       await this.connectAll();
     } catch (error) {
@@ -146,7 +150,6 @@ export class WorkerServer {
       throw error;
     }
     this.pool = await poolStart;
-    const { proto } = loadLrsweepPackage();
     this.grpcServer = createServer({ services: [WORKER_SERVICE_NAME], credentials: serverCredentials(this.options.tls), ...(this.registry ? { metrics: this.registry } : {}) });
     this.grpcServer.server.addService(proto.lrsweep.v1.WorkerService.service, this.handlers());
     const listen = this.options.listen ?? '127.0.0.1:0';
