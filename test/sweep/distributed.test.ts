@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectNats, fieldViolationsOf, loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpec, type SweepSpecInput } from '@lrsweep/shared';
+import { checkpointStore, connectNats, fieldViolationsOf, jetStreamOf, loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpec, type SweepSpecInput } from '@lrsweep/shared';
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import type { WorkerServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/WorkerService';
 import { runCli, watchSweepToEnd } from '../helpers.js';
@@ -97,6 +97,29 @@ describe('a distributed sweep: real NATS, a coordinator and worker processes on 
       // The legacy sweep's slots were offered through the journal for most attempts; the new one's only where a slot waited for work.
       expect(legacyOffers).toBeGreaterThanOrEqual(attemptsOf(legacy) / 2);
       expect(offered.length).toBeLessThan(legacyOffers / 2);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('deletes the checkpoints of a finished sweep from the object store, and only those', async () => {
+    const nc = await connectNats({ url: nats.url, name: 'e2e-checkpoint-watch' });
+    try {
+      const store = await checkpointStore((await jetStreamOf(nc))!.js);
+      const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(spec({ name: 'checkpoint-gc' })) });
+      // As a worker that died would leave them: one of this sweep's trials, and one of a sweep this coordinator does not know.
+      await store.putBlob({ name: `${sweepId}/t999/10` }, new Uint8Array(16));
+      await store.putBlob({ name: 'other-coordinators-sweep/t000/10' }, new Uint8Array(16));
+      const { done } = await watchSweepToEnd(client, sweepId);
+      expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+      const ours = async () => (await store.list()).filter((info) => info.name.startsWith(`${sweepId}/`)).map((info) => info.name);
+      let left = await ours();
+      for (let i = 0; i < 100 && left.length > 0; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        left = await ours();
+      }
+      expect(left).toEqual([]);
+      expect((await store.list()).map((info) => info.name)).toContain('other-coordinators-sweep/t000/10');
     } finally {
       await nc.close();
     }

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { Events, type NatsConnection, type Subscription } from 'nats';
+import { Events, type NatsConnection, type ObjectStore, type Subscription } from 'nats';
 import { z } from 'zod';
 import {
   chooseFinalCandidate,
   clientCredentials,
   finalCandidateCount,
   finalCandidates,
+  checkpointStore,
   connectNats,
   createRegistry,
   createServer,
@@ -159,6 +160,9 @@ interface FinalRun {
   restarts?: number;
 }
 
+/** How long after a sweep finishes its checkpoints are deleted: saves in flight at the end land first. */
+const CHECKPOINT_COLLECT_DELAY_MS = 3000;
+
 const isFinalTrialId = (trialId: string): boolean => trialId === 'final' || /^final-\d+$/.test(trialId);
 const finalOf = (run: SweepRun, trialId: string): FinalRun | undefined => run.finals?.find((f) => f.trialId === trialId);
 /** A final whose stop we asked for: back to not started, with the rates it was given. */
@@ -220,6 +224,10 @@ export class Coordinator {
   private liveSinceMs = 0;
   private nc: NatsConnection | undefined;
   private journal: Journal | undefined;
+  /** The checkpoint store (durable only), and the collection of finished sweeps' checkpoints in progress or due. */
+  private checkpoints: ObjectStore | undefined;
+  private collecting: Promise<void> | undefined;
+  private collectTimer: NodeJS.Timeout | undefined;
   private heartbeats: Subscription | undefined;
   private grpcServer: LrsweepServer | undefined;
   private proto: ProtoGrpcType | undefined;
@@ -258,6 +266,7 @@ export class Coordinator {
     this.nc = await connectNats({ url: this.options.natsUrl, name: 'lrsweep-coordinator', ...this.options.natsAuth });
     const jetStream = await jetStreamOf(this.nc);
     this.journal = jetStream ? await JetStreamJournal.open(jetStream) : new CoreJournal(this.nc);
+    if (jetStream) this.checkpoints = await checkpointStore(jetStream.js);
     this.durable = this.journal.durable;
     this.log(this.durable ? `journal: JetStream, replaying ${this.journal.replayCount} entries` : 'journal: core NATS (no JetStream): state does not survive a restart');
     this.heartbeats = this.nc.subscribe('lrsweep.worker.>');
@@ -311,6 +320,8 @@ export class Coordinator {
     // Every worker the journal knows gets a full timeout to say it is still there.
     for (const id of this.workers.keys()) this.lastSeen.set(id, Date.now());
     for (const worker of this.workers.values()) this.connect(worker);
+    // Sweeps that finished before a restart may have left checkpoints behind.
+    this.collectCheckpointsSoon();
     this.scheduleDispatch();
   }
 
@@ -1109,6 +1120,47 @@ export class Coordinator {
       watcher.end();
     }
     run.watchers.clear();
+    this.collectCheckpointsSoon();
+  }
+
+  /**
+   * Deletes the checkpoints of every finished sweep, a few seconds from now (a checkpoint save in
+   * flight at the end still lands first). Workers delete a trial's checkpoints when it is stopped
+   * or released; those of trials that ended otherwise (a rung checkpoint of a trial that went on to
+   * complete, a trial whose worker died) would stay in the object store for good. Checkpoints of
+   * sweeps this journal does not know (another coordinator's) are left alone. Live only.
+   */
+  private collectCheckpointsSoon(): void {
+    if (!this.live || !this.checkpoints || this.collectTimer) return;
+    this.collectTimer = setTimeout(() => {
+      this.collectTimer = undefined;
+      if (this.state === 'DRAINING' || this.state === 'STOPPED') return;
+      // One pass at a time.
+      if (this.collecting) return this.collectCheckpointsSoon();
+      this.collecting = this.collectCheckpoints().finally(() => (this.collecting = undefined));
+    }, CHECKPOINT_COLLECT_DELAY_MS);
+    this.collectTimer.unref();
+  }
+
+  private async collectCheckpoints(): Promise<void> {
+    const store = this.checkpoints;
+    if (!store) return;
+    const cutoff = Date.now() - CHECKPOINT_COLLECT_DELAY_MS;
+    const ended = [...this.sweeps.values()].filter((r) => r.state === 'COMPLETED' || r.state === 'FAILED' || r.state === 'CANCELLED');
+    // Those that finished moments ago wait for the next pass.
+    const finished = new Set(ended.filter((r) => (r.finishedMs ?? 0) <= cutoff).map((r) => r.id));
+    if (finished.size < ended.length) this.collectCheckpointsSoon();
+    let deleted = 0;
+    try {
+      for (const info of await store.list()) {
+        if (!finished.has(info.name.slice(0, info.name.indexOf('/')))) continue;
+        await store.delete(info.name);
+        deleted += 1;
+      }
+    } catch (error) {
+      this.log(`could not delete finished sweeps' checkpoints: ${(error as Error).message}`);
+    }
+    if (deleted > 0) this.log(`deleted ${deleted} checkpoint(s) of finished sweeps`);
   }
 
   private broadcast(run: SweepRun, event: WatchSweepResponse): void {
@@ -1284,9 +1336,11 @@ export class Coordinator {
     if (this.state === 'STOPPED') return;
     this.state = 'DRAINING';
     clearInterval(this.reaper);
+    clearTimeout(this.collectTimer);
     for (const run of this.sweeps.values()) for (const w of run.watchers) w.end();
     await this.grpcServer?.shutdown(graceMs);
     for (const client of this.clients.values()) client.close();
+    await this.collecting;
     await this.journal?.close();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain();
     await this.consuming?.catch(() => undefined);
