@@ -214,6 +214,34 @@ describe('fault injection (real processes)', () => {
     expect(new Set(completions).size).toBe(completions.length);
   });
 
+  it('one coordinator per journal: a second waits as a standby and takes over when the first is killed; run --nats refuses', async () => {
+    const expected = await referenceRun();
+    const c = await cluster(2);
+    const standbyPort = await freePort();
+    const standby = manage(process.execPath, [CLI, 'coordinator', '--listen', `127.0.0.1:${standbyPort}`, '--nats', c.natsUrl, '--heartbeat-timeout', String(HEARTBEAT_TIMEOUT_S), '--checkpoint-every', String(CHECKPOINT_EVERY)]);
+    try {
+      await standby.waitFor(/standby: coordinator \S+ \(\S+, pid \d+, since [^)]+\) holds this journal/);
+      // `run` on the same NATS: it would share the workers; it says so and starts none.
+      const refused = await runCli(['run', 'examples/spirals.yaml', '--nats', c.natsUrl, '--workers', '1']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/another coordinator holds this NATS server's journal .*: submit the sweep to it/);
+      const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(gridSpec) });
+      await waitForProgress(c, sweepId, 1500);
+      expect(standby.output()).not.toMatch(/coordinator listening/);
+      await c.coordinator.stop('SIGKILL');
+      // The holder's process is gone: the standby takes over at its next look, then replays the journal.
+      await standby.waitFor(/coordinator listening on/);
+      c.client.close();
+      c.client = new proto.lrsweep.v1.SweepService(`127.0.0.1:${standbyPort}`, grpc.credentials.createInsecure());
+      c.coordinator = standby;
+      const done = await waitForEnd(c, sweepId);
+      expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+      expect(outcome(done)).toEqual(outcome(expected));
+    } finally {
+      if (c.coordinator !== standby) await standby.stop('SIGKILL');
+    }
+  });
+
   it('NATS restarted mid-sweep: workers and coordinator reconnect, the sweep completes with the same result', async () => {
     const expected = await referenceRun();
     const c = await cluster(2);

@@ -62,7 +62,8 @@ program
   .option('--listen <host:port>', 'gRPC address', '0.0.0.0:50051')
   .option('--nats <url>', 'NATS server (default: $NATS_URL, else nats://127.0.0.1:4222)')
   .option('--heartbeat-timeout <seconds>', 'a worker silent this long is lost', (v) => Number(v), 10)
-  .option('--checkpoint-every <steps>', 'checkpoint running trials every this many steps, besides rungs (needs JetStream)', positiveInt('--checkpoint-every'), 0);
+  .option('--checkpoint-every <steps>', 'checkpoint running trials every this many steps, besides rungs (needs JetStream)', positiveInt('--checkpoint-every'), 0)
+  .option('--lease-ttl <seconds>', 'with JetStream, one coordinator acts at a time: others wait and take over this long after it stops renewing its lease', positiveInt('--lease-ttl'), 10);
 addSecurityOptions(program.commands.at(-1)!).action(coordinatorCommand);
 
 program

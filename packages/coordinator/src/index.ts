@@ -3,3 +3,4 @@ export * from './scheduler/scheduler.js';
 export * from './scheduler/simulate.js';
 export * from './server/coordinator.js';
 export * from './server/convert.js';
+export * from './server/lease.js';

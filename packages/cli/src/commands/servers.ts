@@ -44,7 +44,7 @@ function untilSignal(shutdown: () => Promise<void>, quiet = false): Promise<void
   });
 }
 
-export async function coordinatorCommand(options: { listen: string; nats?: string; heartbeatTimeout: number; checkpointEvery: number; metricsPort?: number } & SecurityFlags): Promise<void> {
+export async function coordinatorCommand(options: { listen: string; nats?: string; heartbeatTimeout: number; checkpointEvery: number; leaseTtl: number; metricsPort?: number } & SecurityFlags): Promise<void> {
   const tls = tlsOf(options);
   const coordinator = await Coordinator.start({
     ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
@@ -54,6 +54,9 @@ export async function coordinatorCommand(options: { listen: string; nats?: strin
     natsUrl: options.nats ?? process.env.NATS_URL ?? DEFAULT_NATS,
     heartbeatTimeoutMs: options.heartbeatTimeout * 1000,
     checkpointEvery: options.checkpointEvery,
+    leaseTtlMs: options.leaseTtl * 1000,
+    // Another coordinator acts on this journal now: this one has stopped, and says so by its exit code.
+    onLeaseLost: () => process.exit(3),
   });
   process.stdout.write(`coordinator listening on ${coordinator.address}${coordinator.metricsPort !== undefined ? `, metrics on :${coordinator.metricsPort}` : ''}\n`);
   await untilSignal(() => coordinator.shutdown(5000));

@@ -8,7 +8,7 @@ import { clientCredentials, EmbeddedNatsServer, loadLrsweepPackage, loadSpecFile
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
 import type { WatchSweepResponse__Output } from '@lrsweep/shared/gen/lrsweep/v1/WatchSweepResponse';
-import { Coordinator } from '@lrsweep/coordinator';
+import { Coordinator, LeaseHeldError } from '@lrsweep/coordinator';
 import { formatLoss, formatRate, table } from '../render/format.js';
 import { formatAdjustment, summarizeSweep, toAdjustment, toResult } from '../render/sweep.js';
 
@@ -206,12 +206,17 @@ export async function runLocalSweep(spec: SweepSpec, options: LocalSweepOptions)
   const natsUrl = options.natsUrl ?? embedded!.url;
   const children: ChildProcess[] = [];
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  // Workers first: their start-up (processes, tfjs, wasm) overlaps the coordinator's.
   const workerIds = Array.from({ length: options.workers }, (_, i) => `local-${i + 1}`);
-  for (const id of workerIds) {
-    const args = [main, 'worker', '--nats', natsUrl, '--slots', '1', '--backend', options.backend, '--id', id, '--models-dir', options.modelsDir];
-    children.push(spawn(process.execPath, options.verbose ? args : [...args, '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] }));
-  }
+  const spawnWorkers = () => {
+    for (const id of workerIds) {
+      const args = [main, 'worker', '--nats', natsUrl, '--slots', '1', '--backend', options.backend, '--id', id, '--models-dir', options.modelsDir];
+      children.push(spawn(process.execPath, options.verbose ? args : [...args, '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] }));
+    }
+  };
+  // On the embedded NATS, workers first: their start-up (processes, tfjs, wasm) overlaps the
+  // coordinator's. On a NATS of the user's, the coordinator first: if another one already acts
+  // there, our workers must not join it.
+  if (embedded) spawnWorkers();
   let coordinator: Coordinator | undefined;
   let client: ReturnType<typeof sweepClient> | undefined;
   const stopAll = async () => {
@@ -232,7 +237,11 @@ export async function runLocalSweep(spec: SweepSpec, options: LocalSweepOptions)
   const onSignal = () => void stopAll().then(() => process.exit(130));
   process.once('SIGINT', onSignal);
   try {
-    coordinator = await Coordinator.start({ natsUrl, listen: '127.0.0.1:0', ...(options.verbose ? {} : { log: () => undefined }) });
+    coordinator = await Coordinator.start({ natsUrl, listen: '127.0.0.1:0', waitForLease: false, ...(options.verbose ? {} : { log: () => undefined }) }).catch((error: unknown) => {
+      if (error instanceof LeaseHeldError) throw new CliError(`${error.message}: submit the sweep to it (lrsweep submit --coordinator <its address>), or drop --nats to run on an embedded NATS`, 1);
+      throw error;
+    });
+    if (!embedded) spawnWorkers();
     client = sweepClient(coordinator.address);
     if (options.verbose) process.stderr.write(`lrsweep run: ${spec.name} on ${options.workers} local worker process(es), NATS ${embedded ? 'embedded' : natsUrl}\n`);
     // The sweep starts once every worker is up, as on a cluster whose workers are already running:

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { Events, type NatsConnection, type ObjectStore, type Subscription } from 'nats';
 import { z } from 'zod';
@@ -9,6 +10,7 @@ import {
   finalCandidates,
   checkpointStore,
   connectNats,
+  LEASE_BUCKET,
   createRegistry,
   createServer,
   startMetricsServer,
@@ -38,6 +40,7 @@ import {
   type NatsAccess,
   type ProtoGrpcType,
   type TlsFiles,
+  type JetStreamContext,
   type RangeTestSummary,
   type SeedResult,
 } from '@lrsweep/shared';
@@ -50,6 +53,7 @@ import { SweepScheduler, type Command, type Decision, type TrialView } from '../
 import { decisionToProto, sweepStateName, trialToProto, type SweepState } from './convert.js';
 import { decodeLossReport } from './decode.js';
 import { CoreJournal, JetStreamJournal, type Journal } from './journal.js';
+import { CoordinatorLease, type LeaseLostError } from './lease.js';
 import { addAdjustment, adjustmentsOf, type Adjustments } from './rate-change.js';
 import type { Registry } from 'prom-client';
 import { createCoordinatorMetrics, type CoordinatorMetrics } from './metrics.js';
@@ -70,6 +74,16 @@ export interface CoordinatorOptions {
   tls?: TlsFiles;
   /** Serve /metrics, /livez and /readyz on this port (0 picks one; absent: none). */
   metricsPort?: number;
+  /**
+   * With JetStream, one coordinator acts on a journal at a time: it holds a lease that expires
+   * this long after its last renewal (a new bucket takes it; an existing one keeps its own).
+   * Others wait as standbys and take over when it expires. Default 10 s.
+   */
+  leaseTtlMs?: number;
+  /** The lease went to another coordinator: this one has shut down (see CoordinatorLease). */
+  onLeaseLost?: (error: LeaseLostError) => void;
+  /** false: fail with a LeaseHeldError when another coordinator holds the lease, rather than wait as a standby. Default true. */
+  waitForLease?: boolean;
   log?: (line: string) => void;
 }
 
@@ -224,6 +238,7 @@ export class Coordinator {
   private liveSinceMs = 0;
   private nc: NatsConnection | undefined;
   private journal: Journal | undefined;
+  private lease: CoordinatorLease | undefined;
   /** The checkpoint store (durable only), and the collection of finished sweeps' checkpoints in progress or due. */
   private checkpoints: ObjectStore | undefined;
   private collecting: Promise<void> | undefined;
@@ -265,6 +280,8 @@ export class Coordinator {
     warmUpWorkerCodecs(this.proto);
     this.nc = await connectNats({ url: this.options.natsUrl, name: 'lrsweep-coordinator', ...this.options.natsAuth });
     const jetStream = await jetStreamOf(this.nc);
+    // One coordinator per journal: wait here as a standby while another holds the lease.
+    if (jetStream) this.lease = await this.acquireLease(jetStream);
     this.journal = jetStream ? await JetStreamJournal.open(jetStream) : new CoreJournal(this.nc);
     if (jetStream) this.checkpoints = await checkpointStore(jetStream.js);
     this.durable = this.journal.durable;
@@ -287,6 +304,25 @@ export class Coordinator {
   }
 
   private onCaughtUp: () => void = () => undefined;
+
+  private async acquireLease(jetStream: JetStreamContext): Promise<CoordinatorLease> {
+    const kv = await jetStream.js.views.kv(LEASE_BUCKET, { ttl: this.options.leaseTtlMs ?? 10_000, history: 1 });
+    // The bucket's own TTL rules (it may predate this process's option).
+    const ttlMs = (await kv.status()).ttl || (this.options.leaseTtlMs ?? 10_000);
+    const holder = { id: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`, host: hostname(), pid: process.pid, sinceMs: Date.now() };
+    const lease = await CoordinatorLease.acquire(kv, holder, {
+      ttlMs,
+      wait: this.options.waitForLease !== false,
+      onWait: (current) =>
+        this.log(`standby: coordinator ${current ? `${current.id} (${current.host}, pid ${current.pid}, since ${new Date(current.sinceMs).toISOString()})` : '(unknown)'} holds this journal; taking over once its lease lapses (${ttlMs / 1000} s without renewal)`),
+      onLost: (error) => {
+        this.log(`${error.message}: stopping`);
+        void this.shutdown(0).then(() => this.options.onLeaseLost?.(error));
+      },
+    });
+    this.log(`holding the coordinator lease as ${holder.id}`);
+    return lease;
+  }
 
   private async startMetrics(port: number): Promise<void> {
     const registry = createRegistry({ service: 'lrsweep-coordinator' });
@@ -1342,6 +1378,8 @@ export class Coordinator {
     for (const client of this.clients.values()) client.close();
     await this.collecting;
     await this.journal?.close();
+    // Last: a standby takes over at once, and finds the journal as this one left it.
+    await this.lease?.release();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain();
     await this.consuming?.catch(() => undefined);
     await this.metricsServer?.close();

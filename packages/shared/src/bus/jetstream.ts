@@ -5,6 +5,8 @@ export const EVENT_STREAM = 'LRSWEEP';
 export const EVENT_SUBJECTS = ['lrsweep.loss.>', 'lrsweep.trial.>', 'lrsweep.ctl.>'];
 /** Object store bucket of trial checkpoints (one object per trial, `<sweep>/<trial>`). */
 export const CHECKPOINT_BUCKET = 'lrsweep-checkpoints';
+/** Key-value bucket of the coordinator lease (one coordinator acts on the journal at a time). */
+export const LEASE_BUCKET = 'lrsweep-coordinator';
 
 export interface JetStreamContext {
   js: JetStreamClient;
