@@ -543,6 +543,22 @@ describe('checkpoints and lost workers (portable state)', () => {
     s.onTrialLost('t000', 1, 'nobody runs it');
     expect(s.trial('t000')!.state).toBe('PENDING');
   });
+
+  it('a trial-lost entry written after a heartbeat that no longer lists a trial whose end was already in the journal changes nothing', () => {
+    // The worker's budget event was acknowledged before its heartbeat left, so the journal holds it
+    // before the trial-lost entry that heartbeat led to; folded in that order, the entry is a no-op.
+    const s = new SweepScheduler(portable({ learningRates: [0.1, 0.2, 0.3] }));
+    s.nextJob('w1');
+    s.onLoss('t000', 25, 1);
+    s.onBudgetReached('t000', 25, 0.9, 0.6);
+    const attempt = s.attemptOf('t000');
+    const before = { ...s.trial('t000')! };
+    expect(before.state).not.toBe('RUNNING');
+    expect(s.onTrialLost('t000', attempt, 'w1 does not run it')).toEqual([]);
+    expect(s.trial('t000')).toMatchObject({ state: before.state, steps: 25 });
+    expect(s.attemptOf('t000')).toBe(attempt);
+    expect(s.decisions.some((d) => d.kind === 'requeued')).toBe(false);
+  });
 });
 
 describe('the surviving range', () => {

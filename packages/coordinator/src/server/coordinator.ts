@@ -571,7 +571,10 @@ export class Coordinator {
       const trial = this.sweeps.get(sweepId)?.scheduler?.trial(trialId);
       if (trial?.state !== 'RUNNING') continue;
       this.placedAt.set(key, Date.now());
-      this.log(`trial ${key} is not running on ${worker.workerId}: requeued`);
+      // Its end event may be in the journal already, not yet folded (acknowledged before this
+      // heartbeat left): the journal orders it before this entry, and the fold then ignores the
+      // entry (the trial is no longer RUNNING at that attempt). So no finished trial is redone.
+      this.log(`trial ${key} is not running on ${worker.workerId}: requeued (unless its end is already in the journal)`);
       this.append(sweepId, 'trial-lost', { sweepId, trialId, attempt: this.attemptOf(sweepId, trialId), reason: `${worker.workerId} does not run it` });
     }
   }
