@@ -242,6 +242,23 @@ describe('fault injection (real processes)', () => {
     }
   });
 
+  it('the coordinator paused (SIGSTOP) past the heartbeat timeout: on waking it loses no worker, and the sweep completes with the same result', async () => {
+    const expected = await referenceRun();
+    const c = await cluster(2);
+    const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(gridSpec) });
+    await waitForProgress(c, sweepId, 1500);
+    c.coordinator.child.kill('SIGSTOP');
+    await new Promise((r) => setTimeout(r, HEARTBEAT_TIMEOUT_S * 2000));
+    c.coordinator.child.kill('SIGCONT');
+    const done = await waitForEnd(c, sweepId, 60_000).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; the coordinator said:\n${c.coordinator.output().slice(-3000)}`);
+    });
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(outcome(done)).toEqual(outcome(expected));
+    // Its own pause is not the workers' silence: their heartbeats were waiting in its socket.
+    expect(c.coordinator.output()).not.toMatch(/lost: no heartbeat/);
+  });
+
   it('NATS restarted mid-sweep: workers and coordinator reconnect, the sweep completes with the same result', async () => {
     const expected = await referenceRun();
     const c = await cluster(2);

@@ -174,6 +174,10 @@ interface FinalRun {
   restarts?: number;
 }
 
+/** How often the coordinator looks for workers gone silent, and the gap between two looks that means it was paused itself. */
+const REAP_INTERVAL_MS = 500;
+const REAP_PAUSE_MS = 2_000;
+
 /** How long after a sweep finishes its checkpoints are deleted: saves in flight at the end land first. */
 const CHECKPOINT_COLLECT_DELAY_MS = 3000;
 
@@ -236,6 +240,8 @@ export class Coordinator {
   /** Live: stale attempts each worker's last heartbeat said it still runs (they hold slots). */
   private readonly staleRunning = new Map<string, number>();
   private liveSinceMs = 0;
+  /** When the reaper last looked at the workers (a long gap means this process was paused). */
+  private lastReapMs = 0;
   private nc: NatsConnection | undefined;
   private journal: Journal | undefined;
   private lease: CoordinatorLease | undefined;
@@ -298,7 +304,8 @@ export class Coordinator {
     const listen = this.options.listen ?? '127.0.0.1:0';
     const port = await this.grpcServer.bind(listen);
     this.address = `${listen.slice(0, listen.lastIndexOf(':'))}:${port}`;
-    this.reaper = setInterval(() => this.reapWorkers(), 500);
+    this.lastReapMs = Date.now();
+    this.reaper = setInterval(() => this.reapWorkers(), REAP_INTERVAL_MS);
     this.state = 'RUNNING';
     this.log(`serving SweepService on ${this.address}`);
   }
@@ -445,6 +452,8 @@ export class Coordinator {
         if (known && known.address === w.address) return;
         if (known) this.loseWorker(known.workerId, 'it came back at a new address');
         this.workers.set(w.workerId, { ...w, busy: new Set() });
+        // Its join is done: should it be lost again, its next heartbeat asks again.
+        this.jobRequested.delete(`join:${w.workerId}`);
         this.slotsChanged(this.workers.get(w.workerId)!);
         this.lastSeen.set(w.workerId, Date.now());
         if (this.live) this.connect(this.workers.get(w.workerId)!);
@@ -519,7 +528,14 @@ export class Coordinator {
         this.rejected.messages += 1;
         continue;
       }
-      if (this.live) this.onHeartbeat(beat.value);
+      if (!this.live) continue;
+      try {
+        this.onHeartbeat(beat.value);
+      } catch (error) {
+        // One bad heartbeat must not end the loop: every later one would go unheard, and every
+        // worker would be lost.
+        this.log(`error handling the heartbeat of ${beat.value.workerId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
     }
   }
 
@@ -594,6 +610,16 @@ export class Coordinator {
     if (!this.live || this.natsDown) return;
     const timeout = this.options.heartbeatTimeoutMs ?? 10_000;
     const now = Date.now();
+    const sinceLastLook = now - this.lastReapMs;
+    this.lastReapMs = now;
+    if (sinceLastLook > REAP_PAUSE_MS) {
+      // Nor does silence while this process was paused (SIGSTOP, a frozen VM) or its event loop
+      // stalled: the heartbeats sent meanwhile wait in its socket, read after this timer. Every
+      // worker gets a full timeout from now.
+      for (const id of this.workers.keys()) this.lastSeen.set(id, now);
+      this.log(`paused for ${(sinceLastLook / 1000).toFixed(1)} s: workers are judged from now on`);
+      return;
+    }
     for (const worker of this.workers.values()) {
       const seen = this.lastSeen.get(worker.workerId) ?? 0;
       if (now - seen > timeout && !this.jobRequested.has(`lost:${worker.workerId}`)) {
@@ -607,6 +633,7 @@ export class Coordinator {
     this.workers.delete(workerId);
     this.withFreeSlots.delete(workerId);
     this.jobRequested.delete(`lost:${workerId}`);
+    this.jobRequested.delete(`join:${workerId}`);
     this.jobRequested.delete(workerId);
     this.clients.get(workerId)?.close();
     this.clients.delete(workerId);
@@ -959,10 +986,13 @@ export class Coordinator {
     if (!this.live) return;
     this.placedAt.set(key, Date.now());
     const message = { sweepId: run.id, spec: this.specProtoOf(run), checkpointEvery: this.durable ? (this.options.checkpointEvery ?? 0) : 0, ...request };
-    unary(this.client(worker), 'runTrial', message, { deadlineMs: this.options.workerCallDeadlineMs ?? 10_000 }).catch((error: grpc.ServiceError) => {
+    const client = this.client(worker);
+    unary(client, 'runTrial', message, { deadlineMs: this.options.workerCallDeadlineMs ?? 10_000 }).catch((error: grpc.ServiceError) => {
       this.log(`RunTrial ${key} on ${worker.workerId} failed: ${error.message}`);
       this.append(run.id, 'refused', { sweepId: run.id, trialId: request.trialId, workerId: worker.workerId, attempt: request.attempt, code: error.code ?? grpc.status.UNKNOWN, details: error.details ?? error.message });
-      if (error.code === grpc.status.UNAVAILABLE) this.append('_', 'worker-lost', { workerId: worker.workerId, reason: `RunTrial failed: ${error.details}` });
+      // Unreachable: lost. Unless this call's channel was closed because the worker was lost already
+      // (it may have joined again since, on a new channel, and is not unreachable).
+      if (error.code === grpc.status.UNAVAILABLE && this.clients.get(worker.workerId) === client) this.append('_', 'worker-lost', { workerId: worker.workerId, reason: `RunTrial failed: ${error.details}` });
     });
   }
 
