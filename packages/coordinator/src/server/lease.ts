@@ -84,6 +84,8 @@ export class CoordinatorLease {
           const revision = await kv.update(KEY, encoder.encode(JSON.stringify(holder)), entry.revision).catch(() => undefined);
           if (revision !== undefined) return new CoordinatorLease(kv, holder, revision, options.ttlMs, options.onLost);
         }
+        // Released or expired between the two calls: try again at once.
+        if (!current && entry !== null && entry.operation !== 'PUT' && isWrongSequence(error)) continue;
         if (options.wait === false) throw new LeaseHeldError(current);
         const seen = current ? current.id : 'unknown';
         if (seen !== lastSeen) options.onWait?.(current);

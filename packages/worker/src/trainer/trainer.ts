@@ -133,7 +133,6 @@ export class Trainer {
   private readonly sparseTrain: SparseRows | undefined;
   /** Validation chunks, made at the first evaluation; CSR when the first layer takes sparse input. */
   private validationTensors: Batch[] | undefined;
-  private readonly validationCounts: number[] = [];
 
   private constructor(
     readonly options: TrainerOptions,
@@ -296,7 +295,7 @@ export class Trainer {
     let lossSum = 0;
     let correct = 0;
     let total = 0;
-    for (const [index, chunk] of this.validationTensors.entries()) {
+    for (const chunk of this.validationTensors) {
       const [lossTotal, hits] = tf.tidy((): [tf.Scalar, tf.Scalar] => {
         // The fast path's forward pass, sparse where training is (most of an MLP's evaluation is its first layer).
         const logits = this.fastPath ? this.fastPath.logits(chunk.xs) : (this.model.apply(chunk.xs as tf.Tensor, { training: false }) as tf.Tensor);
@@ -308,7 +307,7 @@ export class Trainer {
       tf.dispose([lossTotal, hits]);
       lossSum += l[0]!;
       correct += h[0]!;
-      total += this.validationCounts[index]!;
+      total += chunk.ys.shape[0];
     }
     return { valLoss: lossSum / total, valAccuracy: correct / total };
   }
@@ -320,7 +319,6 @@ export class Trainer {
     // Sparse like the training batches, when the validation features are sparse too.
     const sparse = this.sparseTrain ? sparseRowsIfSparse(data.features, size) : undefined;
     const chunks: Batch[] = [];
-    this.validationCounts.length = 0;
     for (let start = 0; start < count; start += EVAL_CHUNK) {
       const n = Math.min(EVAL_CHUNK, count - start);
       const ys = new Float32Array(n * data.numClasses);
@@ -333,7 +331,6 @@ export class Trainer {
         xs = tf.tensor(data.features.subarray(start * size, (start + n) * size), [n, ...data.featureShape]);
       }
       chunks.push({ xs, ys: tf.tensor2d(ys, [n, data.numClasses]) });
-      this.validationCounts.push(n);
     }
     return chunks;
   }
