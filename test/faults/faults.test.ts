@@ -259,6 +259,24 @@ describe('fault injection (real processes)', () => {
     expect(c.coordinator.output()).not.toMatch(/lost: no heartbeat/);
   });
 
+  it('the search ends while the coordinator is down: the restarted one places the final during its replay, finds it not running, and runs it', async () => {
+    const c = await cluster(1);
+    const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(gridSpec) });
+    // One worker, one rate after another: stop the coordinator while the last rate trains.
+    const lastStarts = (gridSpec.grid.points - 1) * gridSpec.search.maxSteps;
+    await waitForProgress(c, sweepId, lastStarts + 100);
+    c.coordinator.child.kill('SIGSTOP');
+    // The last rate reaches its budget meanwhile: its event waits in JetStream, and no RunTrial follows it.
+    await new Promise((r) => setTimeout(r, 4000));
+    await c.coordinator.stop('SIGKILL');
+    c.coordinator = await startCoordinatorAt(c.natsUrl, c.coordinatorPort);
+    const done = await waitForEnd(c, sweepId, 60_000).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; the coordinator said:\n${c.coordinator.output().slice(-3000)}`);
+    });
+    expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
+    expect(done.final?.valAccuracy).toBeGreaterThan(0);
+  });
+
   it('NATS restarted mid-sweep: workers and coordinator reconnect, the sweep completes with the same result', async () => {
     const expected = await referenceRun();
     const c = await cluster(2);

@@ -202,7 +202,8 @@ const Ctl = {
   /** Free slots of several workers offered at once (one entry per dispatch, not one per worker); filled in this order. */
   jobs: z.object({ workerIds: z.array(Id).min(1).max(10_000) }),
   cancel: z.object({ sweepId: Id }),
-  'trial-lost': z.object({ sweepId: Id, trialId: Id, attempt: z.number().int(), reason: z.string() }),
+  /** A job its worker does not run (a search trial, a final, a range-test seed); workerId: where it was placed, when known. */
+  'trial-lost': z.object({ sweepId: Id, trialId: Id, attempt: z.number().int(), reason: z.string(), workerId: Id.optional() }),
   refused: z.object({ sweepId: Id, trialId: Id, workerId: Id, attempt: z.number().int(), code: z.number().int(), details: z.string() }),
   finished: z.object({ sweepId: Id, atMs: z.number() }),
 } as const;
@@ -486,7 +487,16 @@ export class Coordinator {
         const t = e as z.output<(typeof Ctl)['trial-lost']>;
         const run = this.sweeps.get(t.sweepId);
         const workerId = run?.placement.get(t.trialId);
-        if (!run?.scheduler || run.scheduler.trial(t.trialId)?.state !== 'RUNNING') return;
+        if (!run || (t.workerId !== undefined && t.workerId !== workerId)) return;
+        // A final or a range-test seed placed where it does not run (a placement made while
+        // replaying, whose RunTrial the previous coordinator never sent): it goes back to be placed.
+        if (isFinalTrialId(t.trialId) || (run.rangeTest && t.trialId.startsWith('rt'))) {
+          if (workerId === undefined || t.attempt !== this.currentAttempt(run, t.trialId)) return;
+          this.freeSlot(workerId, t.sweepId, t.trialId);
+          this.requeueJob(run, t.trialId, t.attempt);
+          return;
+        }
+        if (!run.scheduler || run.scheduler.trial(t.trialId)?.state !== 'RUNNING') return;
         if (workerId) this.freeSlot(workerId, t.sweepId, t.trialId);
         this.execute(run, run.scheduler.onTrialLost(t.trialId, t.attempt, t.reason));
         this.afterDecisions(run);
@@ -584,14 +594,26 @@ export class Coordinator {
       const since = this.placedAt.get(key) ?? this.liveSinceMs;
       if (beat.sentAtMs - since < grace) continue;
       const [sweepId = '', trialId = ''] = key.split('/');
-      const trial = this.sweeps.get(sweepId)?.scheduler?.trial(trialId);
-      if (trial?.state !== 'RUNNING') continue;
+      const run = this.sweeps.get(sweepId);
+      if (!run) continue;
+      let attempt: number;
+      if (isFinalTrialId(trialId)) {
+        const final = finalOf(run, trialId);
+        if (!final?.started || final.done) continue;
+        attempt = final.attempt;
+      } else if (run.rangeTest && trialId.startsWith('rt')) {
+        if (!run.rangeTest.running.has(trialId)) continue;
+        attempt = 1;
+      } else {
+        if (run.scheduler?.trial(trialId)?.state !== 'RUNNING') continue;
+        attempt = this.attemptOf(sweepId, trialId);
+      }
       this.placedAt.set(key, Date.now());
       // Its end event may be in the journal already, not yet folded (acknowledged before this
       // heartbeat left): the journal orders it before this entry, and the fold then ignores the
       // entry (the trial is no longer RUNNING at that attempt). So no finished trial is redone.
       this.log(`trial ${key} is not running on ${worker.workerId}: requeued (unless its end is already in the journal)`);
-      this.append(sweepId, 'trial-lost', { sweepId, trialId, attempt: this.attemptOf(sweepId, trialId), reason: `${worker.workerId} does not run it` });
+      this.append(sweepId, 'trial-lost', { sweepId, trialId, attempt, reason: `${worker.workerId} does not run it`, workerId: worker.workerId });
     }
   }
 
@@ -793,22 +815,28 @@ export class Coordinator {
     this.afterDecisions(run);
   }
 
+  /** A final or a range-test seed that did not run where it was placed goes back to be placed again; false for a search trial (the scheduler's). */
+  private requeueJob(run: SweepRun, trialId: string, attempt: number): boolean {
+    const final = isFinalTrialId(trialId) ? finalOf(run, trialId) : undefined;
+    if (final) {
+      if (final.attempt === attempt && !final.done) {
+        if (final.restartWith) startOver(final);
+        else Object.assign(final, { started: false, workerId: undefined });
+      }
+      return true;
+    }
+    if (run.rangeTest && trialId.startsWith('rt')) {
+      if (run.rangeTest.running.delete(trialId)) run.rangeTest.pending.push(trialId);
+      return true;
+    }
+    return false;
+  }
+
   private applyRefused(r: z.output<(typeof Ctl)['refused']>): void {
     const run = this.sweeps.get(r.sweepId);
     if (!run || r.attempt !== this.currentAttempt(run, r.trialId)) return;
     this.freeSlot(r.workerId, r.sweepId, r.trialId);
-    const final = isFinalTrialId(r.trialId) ? finalOf(run, r.trialId) : undefined;
-    if (final) {
-      if (final.attempt === r.attempt && !final.done) {
-        if (final.restartWith) startOver(final);
-        else Object.assign(final, { started: false, workerId: undefined });
-      }
-      return;
-    }
-    if (run.rangeTest && r.trialId.startsWith('rt')) {
-      if (run.rangeTest.running.delete(r.trialId)) run.rangeTest.pending.push(r.trialId);
-      return;
-    }
+    if (this.requeueJob(run, r.trialId, r.attempt)) return;
     if (!run.scheduler) return;
     const why = `the worker did not take it: ${r.details}`;
     const busy: number[] = [grpc.status.RESOURCE_EXHAUSTED, grpc.status.ALREADY_EXISTS];
