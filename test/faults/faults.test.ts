@@ -202,7 +202,9 @@ describe('fault injection (real processes)', () => {
     const before = JSON.parse(got.stdout) as { trials: unknown[]; decisions: unknown[] };
     expect(before.trials).toHaveLength(gridSpec.grid.points);
     expect(before.decisions.length).toBeGreaterThan(0);
-    const done = await waitForEnd(c, sweepId);
+    const done = await waitForEnd(c, sweepId).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; the restarted coordinator said:\n${c.coordinator.output().slice(-3000)}`);
+    });
     await new Promise<void>((resolve) => (watcher.child.exitCode !== null ? resolve() : watcher.child.once('exit', () => resolve())));
     expect(watcher.child.exitCode, watcher.output().slice(-500)).toBe(0);
     expect(watcher.output()).toMatch(/reconnecting/);
