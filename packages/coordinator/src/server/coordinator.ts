@@ -595,19 +595,8 @@ export class Coordinator {
       if (beat.sentAtMs - since < grace) continue;
       const [sweepId = '', trialId = ''] = key.split('/');
       const run = this.sweeps.get(sweepId);
-      if (!run) continue;
-      let attempt: number;
-      if (isFinalTrialId(trialId)) {
-        const final = finalOf(run, trialId);
-        if (!final?.started || final.done) continue;
-        attempt = final.attempt;
-      } else if (run.rangeTest && trialId.startsWith('rt')) {
-        if (!run.rangeTest.running.has(trialId)) continue;
-        attempt = 1;
-      } else {
-        if (run.scheduler?.trial(trialId)?.state !== 'RUNNING') continue;
-        attempt = this.attemptOf(sweepId, trialId);
-      }
+      if (!run || !this.jobUnderWay(run, trialId)) continue;
+      const attempt = this.currentAttempt(run, trialId);
       this.placedAt.set(key, Date.now());
       // Its end event may be in the journal already, not yet folded (acknowledged before this
       // heartbeat left): the journal orders it before this entry, and the fold then ignores the
@@ -615,6 +604,16 @@ export class Coordinator {
       this.log(`trial ${key} is not running on ${worker.workerId}: requeued (unless its end is already in the journal)`);
       this.append(sweepId, 'trial-lost', { sweepId, trialId, attempt, reason: `${worker.workerId} does not run it`, workerId: worker.workerId });
     }
+  }
+
+  /** Whether the journal has the job under way: a final started and not done, a range-test seed running, a search trial RUNNING. */
+  private jobUnderWay(run: SweepRun, trialId: string): boolean {
+    if (isFinalTrialId(trialId)) {
+      const final = finalOf(run, trialId);
+      return final !== undefined && final.started && !final.done;
+    }
+    if (run.rangeTest && trialId.startsWith('rt')) return run.rangeTest.running.has(trialId);
+    return run.scheduler?.trial(trialId)?.state === 'RUNNING';
   }
 
   private currentAttempt(run: SweepRun, trialId: string): number {
