@@ -144,7 +144,10 @@ describe('final training candidates', () => {
       let finished: Sweep__Output | undefined;
       const stream = client.watchSweep({ sweepId: b }, { deadline: Date.now() + 170_000 });
       stream.on('data', (e: WatchSweepResponse__Output) => {
-        if (e.trialStarted && stamps.bFirstTrial === undefined) stamps.bFirstTrial = Date.now();
+        // B's first trial may start before this watch opens (a new sweep fills free slots as it is
+        // accepted); then the opening snapshot shows it under way, and its arrival is a late bound.
+        const underWay = Boolean(e.trialStarted) || (e.snapshot?.trials ?? []).some((t) => t.state !== 'TRIAL_STATE_PENDING');
+        if (underWay && stamps.bFirstTrial === undefined) stamps.bFirstTrial = Date.now();
         if (e.done) finished = e.done;
       });
       stream.on('error', reject);
