@@ -279,6 +279,27 @@ describe('fault injection (real processes)', () => {
     expect(done.final?.valAccuracy).toBeGreaterThan(0);
   });
 
+  it('NATS gone for good: SIGTERM still stops the coordinator and a training worker within their grace period', async () => {
+    const c = await cluster(2);
+    const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(gridSpec) });
+    await waitForProgress(c, sweepId, 300);
+    await c.nats.stop('SIGKILL');
+    await c.coordinator.waitFor(/lost NATS/, 10_000);
+    // Both are mid-sweep: the workers train (their reports are buffered for a reconnect that never comes).
+    const started = Date.now();
+    const stopping = [c.coordinator, c.workers[0]!].map(async (p) => {
+      await p.stop('SIGTERM');
+      return Date.now() - started;
+    });
+    const [coordinatorMs, workerMs] = await Promise.all(stopping);
+    // Grace 5 s each (the coordinator's NATS steps get what is left of it, at least 1 s). Before, both
+    // waited for NATS forever: a drain or a flush with the server gone never settles.
+    expect(coordinatorMs).toBeLessThan(5000 + 3000);
+    expect(workerMs).toBeLessThan(5000 + 3000);
+    expect(c.coordinator.child.exitCode, c.coordinator.output().slice(-1500)).toBe(0);
+    expect(c.workers[0]!.child.exitCode, c.workers[0]!.output().slice(-1500)).toBe(0);
+  });
+
   it('NATS restarted mid-sweep: workers and coordinator reconnect, the sweep completes with the same result', async () => {
     const expected = await referenceRun();
     const c = await cluster(2);

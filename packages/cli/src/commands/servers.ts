@@ -37,7 +37,12 @@ function untilSignal(shutdown: () => Promise<void>, quiet = false): Promise<void
       process.once('SIGTERM', () => process.exit(143));
       process.once('SIGINT', () => process.exit(130));
       if (!quiet) process.stderr.write(`${signal}: shutting down\n`);
-      void shutdown().then(resolve);
+      void shutdown().then(() => {
+        // Closed: a timer a library left behind (the nats client's heartbeat checks, after a close
+        // with the server gone) must not keep the process alive past its grace period.
+        setTimeout(() => process.exit(), 1000).unref();
+        resolve();
+      });
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);

@@ -17,6 +17,7 @@ import {
   type MetricsServer,
   decodeMessage,
   deriveSeed,
+  drainOrClose,
   encodeMessage,
   invalidArgument,
   jetStreamOf,
@@ -25,6 +26,7 @@ import {
   type LossReport,
   parseSubject,
   ProtoSpecError,
+  settledBy,
   specFromProto,
   specToProto,
   subjects,
@@ -1430,18 +1432,22 @@ export class Coordinator {
 
   async shutdown(graceMs = 5000): Promise<void> {
     if (this.state === 'STOPPED') return;
+    const started = Date.now();
     this.state = 'DRAINING';
     clearInterval(this.reaper);
     clearTimeout(this.collectTimer);
     for (const run of this.sweeps.values()) for (const w of run.watchers) w.end();
     await this.grpcServer?.shutdown(graceMs);
     for (const client of this.clients.values()) client.close();
-    await this.collecting;
-    await this.journal?.close();
+    // The steps that need NATS get what is left of the grace (at least a second), and nothing while
+    // it is down: they would wait for a reconnect that may never come, and the process must stop.
+    const deadline = this.natsDown ? Date.now() : Date.now() + Math.max(1000, graceMs - (Date.now() - started));
+    await settledBy(this.collecting, deadline);
+    await settledBy(this.journal?.close(), deadline);
     // Last: a standby takes over at once, and finds the journal as this one left it.
-    await this.lease?.release();
-    if (this.nc && !this.nc.isClosed()) await this.nc.drain();
-    await this.consuming?.catch(() => undefined);
+    await settledBy(this.lease?.release(), deadline);
+    await drainOrClose(this.nc, deadline);
+    await settledBy(this.consuming?.catch(() => undefined), deadline);
     await this.metricsServer?.close();
     this.state = 'STOPPED';
   }

@@ -6,6 +6,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import {
   checkpointStore,
   connectNats,
+  drainOrClose,
+  settledBy,
   createRegistry,
   createServer,
   startMetricsServer,
@@ -502,16 +504,20 @@ export class WorkerServer {
     for (const name of ['', WORKER_SERVICE_NAME]) this.grpcServer?.health.setStatus(name, 'NOT_SERVING');
     this.pool?.drain();
     while ((this.pool?.busy ?? 0) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await Promise.all([...this.chains.values()]);
+    // Checkpoint saves and flushes need NATS: each waits until the deadline at most (with NATS
+    // gone they would wait for a reconnect that may never come).
+    await settledBy(Promise.all([...this.chains.values()]), deadline);
     await this.outbox?.flush(Math.max(0, deadline - Date.now()));
+    // What it could not send by now stays unsent: no retry may keep the process alive.
+    this.outbox?.close();
     this.sendHeartbeat();
-    await this.nc?.flush().catch(() => undefined);
+    await settledBy(this.nc?.flush(), deadline);
     await this.grpcServer?.shutdown(Math.max(0, deadline - Date.now()));
     await this.pool?.close();
     await this.metricsServer?.close();
     this.paused.clear();
     this.pausing.clear();
-    if (this.nc && !this.nc.isClosed()) await this.nc.drain();
+    await drainOrClose(this.nc, Math.max(deadline, Date.now() + 1000));
     this.state = 'STOPPED';
   }
 }
