@@ -200,7 +200,7 @@ program
       const idleSlot = r.workers * r.sweepSeconds;
       const share = (x: number) => `${s(x)} (${pct(x / idleSlot)})`;
       return (
-        `| ${r.workers} | ${r.state} | ${s(r.sweepSeconds)} | ${s(r.endToEndSeconds)} | ${s(r.busySeconds)} | ${s(r.busySeconds / r.workers)} | ${pct(r.efficiency)} | ${pct(r.efficiencyAfterStart)} | ${pct(r.finalBound)} | ${speedup} | ` +
+        `| ${r.workers} | ${r.state} | ${s(r.sweepSeconds)} | ${s(r.endToEndSeconds)} | ${s(r.busySeconds)} | ${s(r.busySeconds / r.workers)} | ${pct(r.efficiency)} | ${pct(r.efficiencyAfterStart)} | ${pct(r.finalBound)} | ${r.bestChain ? `${pct(r.chainBound)} (${r.bestChain.trialId}: from ${s(r.bestChain.startSeconds)}, ${s(r.bestChain.busySeconds)} busy)` : '—'} | ${speedup} | ` +
         `${share(r.idle.workerStart)} | ${share(r.idle.firstDispatch)} | ${share(r.idle.betweenAttempts)} (${r.gaps.count} gaps, median ${r.gaps.medianMs.toFixed(0)} ms) | ${share(r.idle.searchTail)} | ${share(r.idle.duringFinal)} | ${share(r.idle.tail)} | ${share(r.idle.discardedFinal)} | ` +
         `${s(r.setupSeconds)} (first ${r.firstSetupMs.map((m) => m.toFixed(0)).join('/')} ms, later median ${r.laterSetupMedianMs.toFixed(0)} ms) | ${s(r.finalSeconds)}${r.finalCandidates > 1 ? ` (${r.finalCandidates} candidates at once)` : ''} |`
       );
@@ -208,8 +208,8 @@ program
     const text =
       `parallel efficiency of \`run\` on ${spec}${options.quick ? ' (--quick)' : ''} (${runs[0]?.strategy}, backend ${runs[0]?.backend}); efficiency = busy slot time / (N × sweep wall); ` +
       `speedup: against the 1-worker run of this invocation (its share of N× in brackets); idle slot time as a share of N × sweep wall\n\n` +
-      `| workers | state | sweep wall | end to end | busy (sum) | busy / N | efficiency | without worker start | bound by the final's length | speedup | idle: worker start | idle: first dispatch | idle: between attempts | idle: search's last trials | idle: during final | idle: tail | discarded early final | setup in busy | final training |\n` +
-      `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+      `| workers | state | sweep wall | end to end | busy (sum) | busy / N | efficiency | without worker start | bound by the final's length | bound by the best trial's chain as well | speedup | idle: worker start | idle: first dispatch | idle: between attempts | idle: search's last trials | idle: during final | idle: tail | discarded early final | setup in busy | final training |\n` +
+      `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
     const verdicts = runs
       .filter((r) => r.workers > 1)
       .map((r) => {

@@ -59,6 +59,14 @@ export interface ParallelRun {
   efficiencyAfterStart: number;
   /** The best efficiency possible with this busy time given the final trainings' length (each on one slot). */
   finalBound: number;
+  /**
+   * The best efficiency possible with this busy time given, as well, the search's best trial: its
+   * attempts (its promotion chain) run one after another, from when it first started. With few
+   * rates, ASHA's best trial trains to the top rung alone once every other job is done.
+   */
+  chainBound: number;
+  /** The search's best trial: when it first started (seconds into the sweep), and its attempts' busy time. */
+  bestChain: { trialId: string; startSeconds: number; busySeconds: number } | null;
   idle: IdleBreakdown;
   /** Gaps between consecutive attempts on one slot. */
   gaps: { count: number; medianMs: number; totalSeconds: number };
@@ -117,7 +125,7 @@ export async function runParallelBench(specPath: string, workerCounts: number[],
       const endToEndSeconds = (Date.now() - started) / 1000;
       await nc.flush();
       const result = toResult(done);
-      runs.push(analyse(workers, spec, result.state, result.backend, Number(done.createdUnixMs), done.wallSeconds, endToEndSeconds, attempts, firstBeat, result.budget.stepsSpent));
+      runs.push(analyse(workers, spec, result.state, result.backend, Number(done.createdUnixMs), done.wallSeconds, endToEndSeconds, attempts, firstBeat, result.budget.stepsSpent, done.best?.trialId));
       process.stderr.write(`  ${workers} worker(s): ${result.state} in ${done.wallSeconds.toFixed(1)} s\n`);
     } finally {
       await nc.drain().catch(() => undefined);
@@ -138,6 +146,7 @@ function analyse(
   attempts: SlotAttempt[],
   firstBeat: Map<string, number>,
   stepsSpent: number,
+  bestTrialId: string | undefined,
 ): ParallelRun {
   const windowEnd = createdMs + sweepSeconds * 1000;
   const clip = (t: number) => Math.min(windowEnd, Math.max(createdMs, t));
@@ -190,6 +199,12 @@ function analyse(
   const efficiency = busySeconds / workers / sweepSeconds;
   const finalBusySeconds = finals.reduce((sum, f) => sum + f.busyMs, 0) / 1000;
   const finalSeconds = finals.reduce((max, f) => Math.max(max, f.busyMs), 0) / 1000;
+  const chain = attempts.filter((a) => a.trialId === bestTrialId);
+  const bestChain =
+    bestTrialId && chain.length > 0
+      ? { trialId: bestTrialId, startSeconds: (Math.min(...chain.map((a) => a.startedAtMs)) - createdMs) / 1000, busySeconds: chain.reduce((sum, a) => sum + a.busyMs, 0) / 1000 }
+      : null;
+  const searchBound = Math.max((busySeconds - finalBusySeconds) / workers, bestChain ? bestChain.startSeconds + bestChain.busySeconds : 0);
   return {
     workers,
     strategy: spec.search.strategy,
@@ -204,6 +219,8 @@ function analyse(
     idleShare: 1 - efficiency,
     efficiencyAfterStart: busySeconds / (workers * sweepSeconds - idle.workerStart),
     finalBound: busySeconds / (workers * ((busySeconds - finalBusySeconds) / workers + finalSeconds)),
+    chainBound: busySeconds / (workers * (searchBound + finalSeconds)),
+    bestChain,
     finalCandidates: finals.length,
     idle,
     gaps: { count: gapsMs.length, medianMs: median(gapsMs), totalSeconds: gapsMs.reduce((s, g) => s + g, 0) / 1000 },
