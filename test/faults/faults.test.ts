@@ -279,6 +279,22 @@ describe('fault injection (real processes)', () => {
     expect(done.final?.valAccuracy).toBeGreaterThan(0);
   });
 
+  it('a replaced coordinator is fenced off by the workers: its next call is refused, and it stops (exit 3)', async () => {
+    const c = await cluster(1);
+    const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(gridSpec) });
+    await waitForProgress(c, sweepId, 100);
+    // What a coordinator that took over does first: call the worker, with its (higher) lease epoch.
+    const address = c.workers[0]!.output().match(/serving on (\d+\.\d+\.\d+\.\d+:\d+)/)![1]!;
+    const worker = new proto.lrsweep.v1.WorkerService(address, grpc.credentials.createInsecure());
+    expect(await unary(worker, 'stopTrial', { sweepId: 'none', trialId: 'none', coordinatorEpoch: 1e12 })).toEqual({ found: false });
+    worker.close();
+    // The old one's next call (the next rate's RunTrial) is refused: it stops at once, before its lease renewal would tell it.
+    const exited = new Promise<number | null>((resolve) => c.coordinator.child.once('exit', (code) => resolve(code)));
+    expect(await exited).toBe(3);
+    expect(c.coordinator.output()).toMatch(/a worker has seen coordinator epoch 1000000000000, above this one's \(\d+\)/);
+    expect(c.workers[0]!.output()).toMatch(/refused a call from coordinator epoch \d+: epoch 1000000000000 has taken over/);
+  });
+
   it('NATS gone for good: SIGTERM still stops the coordinator and a training worker within their grace period', async () => {
     const c = await cluster(2);
     const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(gridSpec) });

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessage, fieldViolationsOf, loadLrsweepPackage, LossReport, parseSpec, specToProto, TrialEvent, unary, WorkerHeartbeat } from '@lrsweep/shared';
+import { decodeMessage, fencedEpochOf, fieldViolationsOf, loadLrsweepPackage, LossReport, parseSpec, specToProto, TrialEvent, unary, WorkerHeartbeat } from '@lrsweep/shared';
 import type { WorkerServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/WorkerService';
 import { startNats, startWorker, type Managed } from '../processes.js';
 
@@ -98,6 +98,36 @@ describe('WorkerService (a real worker process, a real NATS server)', () => {
     const stopped = await until(() => events('long').find((e) => e.type === 'stopped'));
     expect(stopped).toMatchObject({ outcome: 'stopped' });
     expect(await unary(client, 'stopTrial', { sweepId: 'sw1', trialId: 'nope' })).toEqual({ found: false });
+  });
+
+  it("fences coordinators: once it has seen a lease epoch, it refuses calls from a lower one (a replaced coordinator)", async () => {
+    const call = (trialId: string, coordinatorEpoch: number) =>
+      unary(client, 'runTrial', { sweepId: 'sw1', trialId, kind: 'TRIAL_KIND_SEARCH', learningRate: 0.01, untilStep: 10, seed: 3, spec, coordinatorEpoch }).catch((e: unknown) => e as grpc.ServiceError);
+    // Epoch 0 (a coordinator without a lease) is not fenced, before or after.
+    expect(await call('f0', 0)).toEqual({ resumed: false, step: 0 });
+    await until(() => events('f0').find((e) => e.type === 'budget-reached'));
+    expect(await call('f1', 7)).toEqual({ resumed: false, step: 0 });
+    await until(() => events('f1').find((e) => e.type === 'budget-reached'));
+    const refused = (await call('f2', 6)) as grpc.ServiceError;
+    expect(refused.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(refused.details).toMatch(/coordinator epoch 6 was replaced \(this worker has seen epoch 7\)/);
+    expect(fencedEpochOf(refused)).toBe(7);
+    expect(events('f2')).toEqual([]);
+    const stop = (await unary(client, 'stopTrial', { sweepId: 'sw1', trialId: 'f1', coordinatorEpoch: 6 }).catch((e: unknown) => e)) as grpc.ServiceError;
+    expect(fencedEpochOf(stop)).toBe(7);
+    // A paused trial a replaced coordinator tried to release is still there for the current one.
+    expect((await unary(client, 'describeWorker', {})).trials).toEqual(expect.arrayContaining([expect.objectContaining({ trialId: 'f1', paused: true })]));
+    // The current epoch, a later one, and no epoch at all go through; the higher one fences 7 now.
+    expect(await unary(client, 'stopTrial', { sweepId: 'sw1', trialId: 'f1', coordinatorEpoch: 7 })).toEqual({ found: true });
+    expect(await call('f3', 9)).toEqual({ resumed: false, step: 0 });
+    await until(() => events('f3').find((e) => e.type === 'budget-reached'));
+    expect(fencedEpochOf((await call('f4', 7)) as grpc.ServiceError)).toBe(9);
+    expect(await call('f5', 0)).toEqual({ resumed: false, step: 0 });
+    await until(() => events('f5').find((e) => e.type === 'budget-reached'));
+    // Other refusals carry no epoch: the coordinator must not take them for a fence.
+    const busy = (await unary(client, 'runTrial', { sweepId: 'bad id!', trialId: 'x', kind: 'TRIAL_KIND_SEARCH', learningRate: 0.01, untilStep: 10, spec, coordinatorEpoch: 9 }).catch((e: unknown) => e)) as grpc.ServiceError;
+    expect(busy.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(fencedEpochOf(busy)).toBeUndefined();
   });
 
   it('drains on SIGTERM: a last heartbeat says it is leaving, then it exits', async () => {

@@ -19,6 +19,7 @@ import {
   deriveSeed,
   drainOrClose,
   encodeMessage,
+  fencedEpochOf,
   invalidArgument,
   jetStreamOf,
   loadLrsweepPackage,
@@ -584,7 +585,7 @@ export class Coordinator {
       if (r.attempt <= 0 || r.attempt >= this.attemptOf(r.sweepId, r.trialId)) continue;
       stale += 1;
       this.log(`stopping stale attempt ${r.attempt} of ${r.sweepId}/${r.trialId} on ${worker.workerId}`);
-      unary(this.client(worker), 'stopTrial', { sweepId: r.sweepId, trialId: r.trialId, attempt: r.attempt }, { deadlineMs: 5000 }).catch(() => undefined);
+      unary(this.client(worker), 'stopTrial', { sweepId: r.sweepId, trialId: r.trialId, attempt: r.attempt, coordinatorEpoch: this.epoch }, { deadlineMs: 5000 }).catch((error: grpc.ServiceError) => this.checkFenced(error));
     }
     this.staleRunning.set(worker.workerId, stale);
     this.slotsChanged(worker);
@@ -1014,15 +1015,30 @@ export class Coordinator {
     run.placement.set(request.trialId, worker.workerId);
     if (!this.live) return;
     this.placedAt.set(key, Date.now());
-    const message = { sweepId: run.id, spec: this.specProtoOf(run), checkpointEvery: this.durable ? (this.options.checkpointEvery ?? 0) : 0, ...request };
+    const message = { sweepId: run.id, spec: this.specProtoOf(run), checkpointEvery: this.durable ? (this.options.checkpointEvery ?? 0) : 0, coordinatorEpoch: this.epoch, ...request };
     const client = this.client(worker);
     unary(client, 'runTrial', message, { deadlineMs: this.options.workerCallDeadlineMs ?? 10_000 }).catch((error: grpc.ServiceError) => {
       this.log(`RunTrial ${key} on ${worker.workerId} failed: ${error.message}`);
+      // Replaced by another coordinator: this one must not write to the journal any more.
+      if (this.checkFenced(error)) return;
       this.append(run.id, 'refused', { sweepId: run.id, trialId: request.trialId, workerId: worker.workerId, attempt: request.attempt, code: error.code ?? grpc.status.UNKNOWN, details: error.details ?? error.message });
       // Unreachable: lost. Unless this call's channel was closed because the worker was lost already
       // (it may have joined again since, on a new channel, and is not unreachable).
       if (error.code === grpc.status.UNAVAILABLE && this.clients.get(worker.workerId) === client) this.append('_', 'worker-lost', { workerId: worker.workerId, reason: `RunTrial failed: ${error.details}` });
     });
+  }
+
+  /** The lease's fencing token, carried by every call to a worker (0 without a lease). */
+  private get epoch(): number {
+    return this.lease?.epoch ?? 0;
+  }
+
+  /** Whether `error` is a worker's refusal of a call from a replaced coordinator; if so, this one stops. */
+  private checkFenced(error: { code?: number; metadata?: grpc.Metadata }): boolean {
+    const epoch = fencedEpochOf(error);
+    if (epoch === undefined) return false;
+    this.lease?.fenced(epoch);
+    return true;
   }
 
   /** The sweep's spec as RunTrialRequest carries it, converted once per spec (every RunTrial sends it). */
@@ -1050,8 +1066,9 @@ export class Coordinator {
           ...(command.type === 'resume' ? { fromCheckpoint: true, fromStep: command.fromStep } : {}),
         });
       } else if (worker && this.live) {
-        unary(this.client(worker), 'stopTrial', { sweepId: run.id, trialId: command.trialId }, { deadlineMs: this.options.workerCallDeadlineMs ?? 10_000 }).catch((error: grpc.ServiceError) => {
+        unary(this.client(worker), 'stopTrial', { sweepId: run.id, trialId: command.trialId, coordinatorEpoch: this.epoch }, { deadlineMs: this.options.workerCallDeadlineMs ?? 10_000 }).catch((error: grpc.ServiceError) => {
           this.log(`StopTrial ${run.id}/${command.trialId} on ${worker.workerId} failed: ${error.message}`);
+          this.checkFenced(error);
         });
       }
     }

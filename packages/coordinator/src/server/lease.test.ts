@@ -96,4 +96,35 @@ describe('CoordinatorLease (a real NATS with JetStream)', () => {
     expect(error.holder).toBe('new');
     expect(error.message).toMatch(/held by new \(elsewhere/);
   });
+
+  it('every holder takes a higher epoch than the ones before it, and keeps it through its renewals', async () => {
+    const kv = await freshKv();
+    const first = await CoordinatorLease.acquire(kv, holder('e1'), { ttlMs: TTL_MS, onLost: never });
+    const epoch = first.epoch;
+    expect(epoch).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, TTL_MS * 1.5));
+    // Renewed several times (the key's revision moved on), the fencing token did not.
+    expect(((await kv.get('leader'))?.revision ?? 0) > epoch).toBe(true);
+    expect(first.epoch).toBe(epoch);
+    await first.release();
+    const second = await CoordinatorLease.acquire(kv, holder('e2'), { ttlMs: TTL_MS, onLost: never });
+    expect(second.epoch).toBeGreaterThan(epoch);
+    await second.release();
+  });
+
+  it('a holder a worker fenced off stops renewing and is told it lost the lease, once', async () => {
+    const kv = await freshKv();
+    const errors: LeaseLostError[] = [];
+    const lease = await CoordinatorLease.acquire(kv, holder('fenced'), { ttlMs: TTL_MS, onLost: (e) => errors.push(e) });
+    lease.fenced(lease.epoch + 5);
+    lease.fenced(lease.epoch + 6);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toMatch(new RegExp(`seen coordinator epoch ${lease.epoch + 5}, above this one's \\(${lease.epoch}\\)`));
+    // No renewal any more: the key lapses after the TTL, and another takes it without waiting for a release.
+    const started = Date.now();
+    const next = await CoordinatorLease.acquire(kv, holder('after', { host: 'elsewhere' }), { ttlMs: TTL_MS, onLost: never });
+    expect(Date.now() - started).toBeLessThan(TTL_MS * 4);
+    expect(next.epoch).toBeGreaterThan(lease.epoch);
+    await next.release();
+  });
 });

@@ -45,6 +45,7 @@ const decoder = new TextDecoder();
 export class CoordinatorLease {
   private timer: NodeJS.Timeout | undefined;
   private released = false;
+  private takenAt: number;
 
   private constructor(
     private readonly kv: KV,
@@ -53,6 +54,7 @@ export class CoordinatorLease {
     ttlMs: number,
     private readonly onLost: (error: LeaseLostError) => void,
   ) {
+    this.takenAt = revision;
     this.timer = setInterval(() => void this.renew(), Math.max(50, Math.floor(ttlMs / 3)));
     this.timer.unref();
   }
@@ -96,6 +98,22 @@ export class CoordinatorLease {
   }
 
   /**
+   * The fencing token: the key's revision when this holder took it, above that of every earlier
+   * holder. Every call to a worker carries it, and a worker refuses one below the highest it has
+   * seen: a holder that was replaced while paused cannot act before it notices.
+   */
+  get epoch(): number {
+    return this.takenAt;
+  }
+
+  /** A worker refused a call: it has seen `epoch`, above this holder's. Stops, and reports the lease lost. */
+  fenced(epoch: number): void {
+    if (this.released) return;
+    this.stop();
+    this.onLost(new LeaseLostError(`a worker has seen coordinator epoch ${epoch}, above this one's (${this.takenAt}): another coordinator took over`, 'unknown'));
+  }
+
+  /**
    * Renews the key. Cut off from NATS, it keeps trying (the key may expire meanwhile; a coordinator
    * cut off folds no new entry, so it decides nothing); back in touch, it takes the key again if
    * nobody else did, and reports the lease lost only when another coordinator holds it.
@@ -126,8 +144,10 @@ export class CoordinatorLease {
       this.onLost(new LeaseLostError(`the coordinator lease is held by ${current.id} (${current.host}, pid ${current.pid}) now`, current.id));
       return;
     }
-    // Expired while we were cut off, and nobody took it: take it again.
-    this.revision = await this.kv.create(KEY, encoder.encode(JSON.stringify(this.holder))).catch(() => this.revision);
+    // Expired while we were cut off, and nobody took it: take it again (a new epoch: another may
+    // have held it in between, and its epoch is what the workers have seen).
+    const taken = await this.kv.create(KEY, encoder.encode(JSON.stringify(this.holder))).catch(() => undefined);
+    if (taken !== undefined) this.revision = this.takenAt = taken;
   }
 
   private stop(): void {

@@ -90,3 +90,24 @@ export function fieldViolationsOf(error: { metadata?: grpc.Metadata | null }): F
   }
   return out;
 }
+
+/**
+ * Trailer of a worker's FAILED_PRECONDITION for a call from a replaced coordinator: the highest
+ * coordinator epoch the worker has seen (see RunTrialRequest.coordinator_epoch).
+ */
+export const FENCED_EPOCH_KEY = 'lrsweep-fenced-epoch';
+
+/** The epoch a worker's refusal names, when `error` is a refusal of a replaced coordinator's call. */
+export function fencedEpochOf(error: { code?: number; metadata?: grpc.Metadata }): number | undefined {
+  if (error.code !== grpc.status.FAILED_PRECONDITION) return undefined;
+  const value = error.metadata?.get(FENCED_EPOCH_KEY)[0];
+  const epoch = typeof value === 'string' ? Number(value) : NaN;
+  return Number.isSafeInteger(epoch) && epoch > 0 ? epoch : undefined;
+}
+
+/** The refusal a worker answers a call from coordinator epoch `epoch` with, after it has seen `highest`. */
+export function fencedError(epoch: number, highest: number): Partial<grpc.StatusObject> {
+  const metadata = new grpc.Metadata();
+  metadata.set(FENCED_EPOCH_KEY, String(highest));
+  return { code: grpc.status.FAILED_PRECONDITION, details: `coordinator epoch ${epoch} was replaced (this worker has seen epoch ${highest}): that coordinator must not act any more`, metadata };
+}

@@ -7,6 +7,7 @@ import {
   checkpointStore,
   connectNats,
   drainOrClose,
+  fencedError,
   settledBy,
   createRegistry,
   createServer,
@@ -97,6 +98,8 @@ export class WorkerServer {
   /** Attempts with a trial event in the outbox, by `sweepId/trialId`: listed in heartbeats until it is acknowledged. */
   private readonly endingAttempts = new Map<string, number>();
   private checkpoints: ObjectStore | null = null;
+  /** The highest coordinator lease epoch a call has carried (see `fence`). */
+  private highestCoordinatorEpoch = 0;
   private heartbeat: NodeJS.Timeout | undefined;
   private grpcServer: LrsweepServer | undefined;
   private pool: ExecutorPool | undefined;
@@ -378,6 +381,18 @@ export class WorkerServer {
     return snapshot?.step === fromStep ? snapshot : undefined;
   }
 
+  /**
+   * Fencing: a call from a coordinator epoch below the highest seen comes from a coordinator that
+   * was replaced (paused past its lease, then woken): refused, so it cannot start or stop anything.
+   * Epoch 0 (no lease: a coordinator without JetStream) is not fenced.
+   */
+  private fence(epoch: number): Partial<grpc.StatusObject> | undefined {
+    if (epoch > this.highestCoordinatorEpoch) this.highestCoordinatorEpoch = epoch;
+    if (epoch === 0 || epoch === this.highestCoordinatorEpoch) return undefined;
+    this.log(`refused a call from coordinator epoch ${epoch}: epoch ${this.highestCoordinatorEpoch} has taken over`);
+    return fencedError(epoch, this.highestCoordinatorEpoch);
+  }
+
   private handlers(): WorkerServiceHandlers {
     return {
       RunTrial: (call, callback) => {
@@ -386,6 +401,8 @@ export class WorkerServer {
           callback({ code: grpc.status.UNAVAILABLE, details: `worker ${this.workerId} is ${this.state}` });
           return;
         }
+        const fenced = this.fence(request.coordinatorEpoch);
+        if (fenced) return callback(fenced);
         const violations = [
           ...(isSubjectToken(request.sweepId) ? [] : [{ field: 'sweep_id', description: 'must be 1-64 of A-Z a-z 0-9 _ -' }]),
           ...(isSubjectToken(request.trialId) ? [] : [{ field: 'trial_id', description: 'must be 1-64 of A-Z a-z 0-9 _ -' }]),
@@ -460,7 +477,9 @@ export class WorkerServer {
           .catch((error: unknown) => callback({ code: grpc.status.UNAVAILABLE, details: `cannot read the checkpoint of ${key}: ${(error as Error).message}` }));
       },
       StopTrial: (call, callback) => {
-        const { sweepId, trialId, attempt } = call.request;
+        const { sweepId, trialId, attempt, coordinatorEpoch } = call.request;
+        const fenced = this.fence(coordinatorEpoch);
+        if (fenced) return callback(fenced);
         const key = trialKey(sweepId, trialId);
         if (attempt > 0) {
           // A stale attempt only: the trial itself lives on elsewhere.

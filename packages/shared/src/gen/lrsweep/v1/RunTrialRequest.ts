@@ -2,6 +2,7 @@
 
 import type { TrialKind as _lrsweep_v1_TrialKind, TrialKind__Output as _lrsweep_v1_TrialKind__Output } from '../../lrsweep/v1/TrialKind.js';
 import type { SweepSpec as _lrsweep_v1_SweepSpec, SweepSpec__Output as _lrsweep_v1_SweepSpec__Output } from '../../lrsweep/v1/SweepSpec.js';
+import type { Long } from '@grpc/proto-loader';
 
 export interface RunTrialRequest {
   'sweepId'?: (string);
@@ -43,6 +44,12 @@ export interface RunTrialRequest {
    * SEARCH with from_checkpoint: the step the state must be at (a stale copy is refused).
    */
   'fromStep'?: (number);
+  /**
+   * The calling coordinator's lease epoch (the revision at which it took the lease; 0 without a
+   * lease). A worker refuses a call whose epoch is below the highest it has seen with
+   * FAILED_PRECONDITION: that coordinator was replaced, and must not act any more.
+   */
+  'coordinatorEpoch'?: (number | string | Long);
 }
 
 export interface RunTrialRequest__Output {
@@ -85,4 +92,10 @@ export interface RunTrialRequest__Output {
    * SEARCH with from_checkpoint: the step the state must be at (a stale copy is refused).
    */
   'fromStep': (number);
+  /**
+   * The calling coordinator's lease epoch (the revision at which it took the lease; 0 without a
+   * lease). A worker refuses a call whose epoch is below the highest it has seen with
+   * FAILED_PRECONDITION: that coordinator was replaced, and must not act any more.
+   */
+  'coordinatorEpoch': (number);
 }

@@ -1,5 +1,6 @@
 // Original file: ../../proto/lrsweep/v1/worker.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface StopTrialRequest {
   'sweepId'?: (string);
@@ -9,6 +10,10 @@ export interface StopTrialRequest {
    * and checkpoints; when 0, stop the trial and free everything it holds.
    */
   'attempt'?: (number);
+  /**
+   * As in RunTrialRequest.
+   */
+  'coordinatorEpoch'?: (number | string | Long);
 }
 
 export interface StopTrialRequest__Output {
@@ -19,4 +24,8 @@ export interface StopTrialRequest__Output {
    * and checkpoints; when 0, stop the trial and free everything it holds.
    */
   'attempt': (number);
+  /**
+   * As in RunTrialRequest.
+   */
+  'coordinatorEpoch': (number);
 }
