@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import type { NatsConnection, ObjectStore } from 'nats';
+import { Events, type NatsConnection, type ObjectStore } from 'nats';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import {
   checkpointStore,
@@ -98,6 +98,8 @@ export class WorkerServer {
   /** Attempts with a trial event in the outbox, by `sweepId/trialId`: listed in heartbeats until it is acknowledged. */
   private readonly endingAttempts = new Map<string, number>();
   private checkpoints: ObjectStore | null = null;
+  /** Cut off from NATS now (a shutdown then waits for nothing that needs it). */
+  private natsDown = false;
   /** The highest coordinator lease epoch a call has carried (see `fence`). */
   private highestCoordinatorEpoch = 0;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -167,6 +169,13 @@ export class WorkerServer {
     this.log(`serving on ${this.address}: ${this.slots} slot(s), backend ${this.backend}`);
   }
 
+  private async watchConnection(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === Events.Disconnect) this.natsDown = true;
+      else if (status.type === Events.Reconnect) this.natsDown = false;
+    }
+  }
+
   private async connectAll(): Promise<void> {
     if (this.options.metricsPort !== undefined) {
       const registry = createRegistry({ service: 'lrsweep-worker' });
@@ -176,6 +185,7 @@ export class WorkerServer {
       this.metricsPort = this.metricsServer.port;
     }
     this.nc = await connectNats({ url: this.options.natsUrl, name: this.workerId, ...this.options.natsAuth });
+    void this.watchConnection(this.nc);
     const jetStream = await jetStreamOf(this.nc);
     // Reports go to the event stream; whichever process comes first creates it.
     if (jetStream) await ensureEventStream(jetStream.jsm);
@@ -523,20 +533,22 @@ export class WorkerServer {
     for (const name of ['', WORKER_SERVICE_NAME]) this.grpcServer?.health.setStatus(name, 'NOT_SERVING');
     this.pool?.drain();
     while ((this.pool?.busy ?? 0) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    // Checkpoint saves and flushes need NATS: each waits until the deadline at most (with NATS
-    // gone they would wait for a reconnect that may never come).
-    await settledBy(Promise.all([...this.chains.values()]), deadline);
-    await this.outbox?.flush(Math.max(0, deadline - Date.now()));
+    // The last checkpoints and their events need NATS. While it is up they may run past the grace
+    // (up to twice it: a checkpoint lost costs every step since the one before); with it down they
+    // cannot finish, and wait for nothing (or a reconnect, until the grace ends).
+    const natsDeadline = () => (this.natsDown ? deadline : deadline + graceMs);
+    await settledBy(Promise.all([...this.chains.values()]), natsDeadline());
+    await this.outbox?.flush(Math.max(0, natsDeadline() - Date.now()));
     // What it could not send by now stays unsent: no retry may keep the process alive.
     this.outbox?.close();
     this.sendHeartbeat();
-    await settledBy(this.nc?.flush(), deadline);
+    await settledBy(this.nc?.flush(), natsDeadline());
     await this.grpcServer?.shutdown(Math.max(0, deadline - Date.now()));
     await this.pool?.close();
     await this.metricsServer?.close();
     this.paused.clear();
     this.pausing.clear();
-    await drainOrClose(this.nc, Math.max(deadline, Date.now() + 1000));
+    await drainOrClose(this.nc, Math.max(natsDeadline(), Date.now() + 1000));
     this.state = 'STOPPED';
   }
 }
