@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadLrsweepPackage, parseSpec, specToProto, unary, type SweepSpec } from '@lrsweep/shared';
+import { connect } from 'nats';
+import { encodeMessage, EVENT_STREAM, loadLrsweepPackage, parseSpec, specToProto, subjects, unary, type SweepSpec } from '@lrsweep/shared';
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
 import { CLI, runCli } from '../helpers.js';
@@ -293,6 +294,32 @@ describe('fault injection (real processes)', () => {
     expect(await exited).toBe(3);
     expect(c.coordinator.output()).toMatch(/a worker has seen coordinator epoch 1000000000000, above this one's \(\d+\)/);
     expect(c.workers[0]!.output()).toMatch(/refused a call from coordinator epoch \d+: epoch 1000000000000 has taken over/);
+  });
+
+  it("the journal is fenced too: after a 'leader' entry, a lower epoch's entries change nothing; a higher epoch's leader stops the live one", async () => {
+    const c = await cluster(1);
+    const { sweepId } = await unary(c.client, 'submitSweep', { spec: specToProto(gridSpec) });
+    await waitForProgress(c, sweepId, 100);
+    const nc = await connect({ servers: c.natsUrl });
+    try {
+      // The live coordinator announced its epoch when it went live.
+      const announced = await (await nc.jetstreamManager()).streams.getMessage(EVENT_STREAM, { last_by_subj: subjects.ctl('_', 'leader') });
+      const leader = JSON.parse(new TextDecoder().decode(announced.data)) as { epoch: number; holder: string };
+      expect(leader.epoch).toBeGreaterThan(0);
+      const js = nc.jetstream();
+      // A cancel from a replaced coordinator (a lower epoch): ignored, the sweep goes on.
+      await js.publish(subjects.ctl(sweepId, 'cancel'), encodeMessage({ sweepId, epoch: leader.epoch - 1 }));
+      await c.coordinator.waitFor(new RegExp(`ignoring journal entries of coordinator epoch ${leader.epoch - 1}: epoch ${leader.epoch} has taken over \\(first: cancel\\)`), 10_000);
+      const after = await waitForProgress(c, sweepId, 400);
+      expect(after.state).toBe('SWEEP_STATE_SEARCHING');
+      // A coordinator that took over at a higher epoch: the live one stops (exit 3).
+      const exited = new Promise<number | null>((resolve) => c.coordinator.child.once('exit', (code) => resolve(code)));
+      await js.publish(subjects.ctl('_', 'leader'), encodeMessage({ epoch: leader.epoch + 1, holder: 'the-next-one'}));
+      expect(await exited).toBe(3);
+      expect(c.coordinator.output()).toMatch(new RegExp(`coordinator the-next-one went live at epoch ${leader.epoch + 1}, above this one's \\(${leader.epoch}\\)`));
+    } finally {
+      await nc.close();
+    }
   });
 
   it('NATS gone for good: SIGTERM still stops the coordinator and a training worker within their grace period', async () => {

@@ -209,8 +209,13 @@ const Ctl = {
   'trial-lost': z.object({ sweepId: Id, trialId: Id, attempt: z.number().int(), reason: z.string(), workerId: Id.optional() }),
   refused: z.object({ sweepId: Id, trialId: Id, workerId: Id, attempt: z.number().int(), code: z.number().int(), details: z.string() }),
   finished: z.object({ sweepId: Id, atMs: z.number() }),
+  /** A coordinator took the lease at this epoch and went live: entries of lower epochs after it are a replaced coordinator's. */
+  leader: z.object({ epoch: z.number().int().positive(), holder: z.string() }),
 } as const;
 type CtlKind = keyof typeof Ctl;
+
+/** The lease epoch every entry of a leased coordinator carries (absent: no lease, or written before fencing). */
+const EpochStamp = z.object({ epoch: z.number().int().nonnegative().optional() });
 
 /**
  * The coordinator. Its state is a fold over the journal: worker facts from NATS (loss reports,
@@ -241,6 +246,10 @@ export class Coordinator {
   /** Workers with a slot free (busy trials and stale attempts below their slots): the only ones dispatch looks at. */
   private readonly withFreeSlots = new Set<string>();
   private natsDown = false;
+  /** The highest epoch a 'leader' entry has announced so far in the journal (see applyCtl). */
+  private journalEpoch = 0;
+  /** Journal entries ignored as a replaced coordinator's. */
+  private fencedEntries = 0;
   /** Live: stale attempts each worker's last heartbeat said it still runs (they hold slots). */
   private readonly staleRunning = new Map<string, number>();
   private liveSinceMs = 0;
@@ -364,6 +373,8 @@ export class Coordinator {
   private goLive(): void {
     this.live = true;
     this.liveSinceMs = Date.now();
+    // From here on, entries of the coordinators before this one are fenced off.
+    if (this.lease) this.append('_', 'leader', { epoch: this.lease.epoch, holder: this.lease.holder.id });
     // Every worker the journal knows gets a full timeout to say it is still there.
     for (const id of this.workers.keys()) this.lastSeen.set(id, Date.now());
     for (const worker of this.workers.values()) this.connect(worker);
@@ -406,7 +417,8 @@ export class Coordinator {
   private append<K extends CtlKind>(scope: string, kind: K, payload: z.input<(typeof Ctl)[K]>): void {
     if (!this.journal) return;
     const id = `${scope}.${kind}.${randomUUID()}`;
-    this.journal.append(subjects.ctl(scope, kind), encodeMessage(payload), id).catch((error: unknown) => this.log(`journal append failed: ${(error as Error).message}`));
+    const stamped = this.epoch > 0 ? { ...payload, epoch: this.epoch } : payload;
+    this.journal.append(subjects.ctl(scope, kind), encodeMessage(stamped), id).catch((error: unknown) => this.log(`journal append failed: ${(error as Error).message}`));
   }
 
   /** Applies one journal entry to the state. Deterministic: replays reach the same state. */
@@ -439,7 +451,26 @@ export class Coordinator {
     const decoded = decodeMessage(Ctl[kind as CtlKind], data);
     if (!decoded.ok) return void (this.rejected.messages += 1);
     const e = decoded.value as Record<string, unknown>;
+    // Fencing in the journal: once a coordinator of a higher epoch has gone live, entries of a lower
+    // one come from a coordinator it replaced (paused past its lease) and change nothing. The
+    // journal orders both, so a replay ignores the same entries.
+    const stamp = decodeMessage(EpochStamp, data);
+    const epoch = stamp.ok ? stamp.value.epoch : undefined;
+    if (epoch !== undefined && epoch < this.journalEpoch) {
+      if (this.fencedEntries++ === 0) this.log(`ignoring journal entries of coordinator epoch ${epoch}: epoch ${this.journalEpoch} has taken over (first: ${kind})`);
+      return;
+    }
     switch (kind as CtlKind) {
+      case 'leader': {
+        const { epoch: leaderEpoch, holder } = e as z.output<(typeof Ctl)['leader']>;
+        this.journalEpoch = Math.max(this.journalEpoch, leaderEpoch);
+        // Live and replaced: another coordinator took over while this one was not looking.
+        if (this.live && leaderEpoch > this.epoch && this.epoch > 0) {
+          this.log(`coordinator ${holder} went live at epoch ${leaderEpoch}, above this one's (${this.epoch})`);
+          this.lease?.fenced(leaderEpoch);
+        }
+        return;
+      }
       case 'submitted': {
         const { sweepId, spec, createdMs, dispatch } = e as z.output<(typeof Ctl)['submitted']>;
         const parsedSpec = SweepSpec.safeParse(spec);
