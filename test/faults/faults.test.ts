@@ -139,9 +139,13 @@ describe('fault injection (real processes)', () => {
     const done = await waitForEnd(c, sweepId);
     expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
     expect(outcome(done)).toEqual(outcome(expected));
+    // The killed worker's trials resume from their checkpoints. (Under a loaded machine the 2 s
+    // heartbeat timeout may also lose the other worker for a moment: its trials restart as they can.)
     const requeued = done.decisions.filter((d) => /requeued/.test(d.summary));
-    expect(requeued.length).toBeGreaterThan(0);
-    for (const d of requeued) expect(d.summary).toMatch(/resumes from its checkpoint at step \d+|stays paused/);
+    const ofKilled = requeued.filter((d) => d.summary.includes(`(worker ${lost[1]} left)`));
+    expect(ofKilled.length).toBeGreaterThan(0);
+    for (const d of ofKilled) expect(d.summary).toMatch(/resumes from its checkpoint at step \d+|stays paused/);
+    if (ofKilled.length < requeued.length) process.stdout.write(`worker kill: other requeues too; the coordinator said:\n${c.coordinator.output().split('\n').filter((l) => /lost|left|requeue/.test(l)).join('\n')}\n`);
     // Steps lost to the failure: at most the steps since each requeued trial's last checkpoint.
     // The reference ran every step exactly once.
     expect(Number(expected.budget!.stepsSpent)).toBe(gridSpec.grid.points * gridSpec.search.maxSteps);
