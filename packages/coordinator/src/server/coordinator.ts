@@ -214,8 +214,13 @@ const Ctl = {
 } as const;
 type CtlKind = keyof typeof Ctl;
 
-/** The lease epoch every entry of a leased coordinator carries (absent: no lease, or written before fencing). */
-const EpochStamp = z.object({ epoch: z.number().int().nonnegative().optional() });
+/**
+ * Ctl with the lease epoch every entry of a leased coordinator carries (absent: no lease, or
+ * written before fencing): one parse gives both the entry and its epoch.
+ */
+const StampedCtl = Object.fromEntries(
+  Object.entries(Ctl).map(([kind, schema]): [string, z.ZodType<{ epoch?: number }>] => [kind, schema.extend({ epoch: z.number().int().nonnegative().optional() })]),
+) as Record<CtlKind, z.ZodType<{ epoch?: number }>>;
 
 /**
  * The coordinator. Its state is a fold over the journal: worker facts from NATS (loss reports,
@@ -448,14 +453,13 @@ export class Coordinator {
 
   private applyCtl(kind: string, data: Uint8Array): void {
     if (!Object.hasOwn(Ctl, kind)) return void (this.rejected.messages += 1);
-    const decoded = decodeMessage(Ctl[kind as CtlKind], data);
+    const decoded = decodeMessage(StampedCtl[kind as CtlKind], data);
     if (!decoded.ok) return void (this.rejected.messages += 1);
     const e = decoded.value as Record<string, unknown>;
+    const epoch = decoded.value.epoch;
     // Fencing in the journal: once a coordinator of a higher epoch has gone live, entries of a lower
     // one come from a coordinator it replaced (paused past its lease) and change nothing. The
     // journal orders both, so a replay ignores the same entries.
-    const stamp = decodeMessage(EpochStamp, data);
-    const epoch = stamp.ok ? stamp.value.epoch : undefined;
     if (epoch !== undefined && epoch < this.journalEpoch) {
       if (this.fencedEntries++ === 0) this.log(`ignoring journal entries of coordinator epoch ${epoch}: epoch ${this.journalEpoch} has taken over (first: ${kind})`);
       return;
