@@ -23,4 +23,5 @@ export * from './bus/embedded-server.js';
 export * from './bus/jetstream.js';
 export * from './grpc/tls.js';
 export * from './bus/connect.js';
+export * from './deadline.js';
 export * from './metrics/http.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from 'nats';
+import { settledBy } from '../deadline.js';
 
 /**
  * How a process reaches NATS. Auth is off by default (loopback); in a cluster use a token or a
@@ -32,22 +33,6 @@ export function connectNats(access: NatsAccess): Promise<NatsConnection> {
   if (access.credsFile) options.authenticator = credsAuthenticator(readFileSync(access.credsFile));
   if (access.caFile) options.tls = { caFile: access.caFile };
   return connect(options);
-}
-
-/**
- * Waits for `work` until `deadlineMs` (epoch ms) at the latest; true if it settled by then. For
- * shutdown steps that need NATS: with the server gone, a flush or a drain waits for a reconnect
- * that may never come, and a process asked to stop must stop within its grace period anyway.
- */
-export async function settledBy(work: Promise<unknown> | undefined, deadlineMs: number): Promise<boolean> {
-  if (!work) return true;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadlineMs - Date.now()))));
-  try {
-    return await Promise.race([work.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Drains `nc` (its subscriptions' messages handled, its publications flushed) by `deadlineMs`, else closes it. */

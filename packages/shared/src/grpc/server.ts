@@ -4,6 +4,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { loadLrsweepPackageDefinition } from './loader.js';
+import { settledBy } from '../deadline.js';
 
 export interface CreateServerOptions {
   /**
@@ -94,14 +95,8 @@ export function createServer(options: CreateServerOptions): LrsweepServer {
     shutdown: (graceMs) => {
       shuttingDown ??= (async () => {
         for (const name of names) health.setStatus(name, 'NOT_SERVING');
-        let timer: NodeJS.Timeout | undefined;
-        const graceful = new Promise<boolean>((done) => server.tryShutdown(() => done(true)));
-        const timeout = new Promise<boolean>((done) => {
-          timer = setTimeout(() => done(false), Math.max(0, graceMs));
-        });
-        const finished = await Promise.race([graceful, timeout]);
-        clearTimeout(timer);
-        if (!finished) server.forceShutdown();
+        const graceful = new Promise<void>((done) => server.tryShutdown(() => done()));
+        if (!(await settledBy(graceful, Date.now() + Math.max(0, graceMs)))) server.forceShutdown();
       })();
       return shuttingDown;
     },
