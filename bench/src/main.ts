@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { BackendName } from '@lrsweep/shared';
 import { formatFinetune, runFinetune } from './finetune.js';
-import { runParallelBench } from './parallel.js';
+import { runParallelBench, type CheckpointSharing } from './parallel.js';
 import { runRangeCheck } from './range-check.js';
 import { appendResult, QUICK_SPEC_NOTE, quickSpecFile } from './record.js';
 import { runSearchBench, SEARCH_SPECS, SEARCH_STRATEGIES, searchTable, type BenchStrategy } from './search.js';
@@ -186,13 +186,16 @@ program
   .option('--workers <list>', 'comma-separated worker counts', '1,2')
   .option('--strategy <name>', 'override search.strategy (asha, sh, grid, auto)')
   .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+  .option('--checkpoints <list>', 'shared (as `run`: a paused trial resumes on any free worker), local (only where it paused: the baseline), or local,shared (both, one after the other per worker count)', 'shared')
   .option('--quick', QUICK_SPEC_NOTE)
   .option('--json', 'print the runs as JSON (with every attempt)')
   .option('--record', 'append the numbers to bench/RESULTS.md')
-  .action(async (spec: string, options: { workers: string; strategy?: string; backend: string; quick?: boolean; json?: boolean; record?: boolean }) => {
+  .action(async (spec: string, options: { workers: string; strategy?: string; backend: string; checkpoints: string; quick?: boolean; json?: boolean; record?: boolean }) => {
     const counts = options.workers.split(',').map(Number);
-    const runs = await runParallelBench(options.quick ? quickSpecFile(spec) : spec, counts, { backend: options.backend, ...(options.strategy ? { strategy: options.strategy as 'asha' } : {}) });
-    const one = runs.find((r) => r.workers === 1);
+    const checkpoints = options.checkpoints.split(',');
+    if (!checkpoints.every((c): c is CheckpointSharing => c === 'shared' || c === 'local')) throw new Error(`--checkpoints: expected shared, local or local,shared, got ${options.checkpoints}`);
+    const runs = await runParallelBench(options.quick ? quickSpecFile(spec) : spec, counts, { backend: options.backend, checkpoints, ...(options.strategy ? { strategy: options.strategy as 'asha' } : {}) });
+    const one = runs.find((r) => r.workers === 1 && r.checkpoints === checkpoints.at(-1));
     const s = (x: number) => `${x.toFixed(1)} s`;
     const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
     const rows = runs.map((r) => {
@@ -200,7 +203,7 @@ program
       const idleSlot = r.workers * r.sweepSeconds;
       const share = (x: number) => `${s(x)} (${pct(x / idleSlot)})`;
       return (
-        `| ${r.workers} | ${r.state} | ${s(r.sweepSeconds)} | ${s(r.endToEndSeconds)} | ${s(r.busySeconds)} | ${s(r.busySeconds / r.workers)} | ${pct(r.efficiency)} | ${pct(r.efficiencyAfterStart)} | ${pct(r.finalBound)} | ${r.bestChain ? `${pct(r.chainBound)} (${r.bestChain.trialId}: from ${s(r.bestChain.startSeconds)}, ${s(r.bestChain.busySeconds)} busy)` : '—'} | ${speedup} | ` +
+        `| ${r.workers} | ${r.checkpoints} | ${r.state} | ${s(r.sweepSeconds)} | ${s(r.endToEndSeconds)} | ${s(r.busySeconds)} | ${s(r.busySeconds / r.workers)} | ${pct(r.efficiency)} | ${pct(r.efficiencyAfterStart)} | ${pct(r.finalBound)} | ${r.bestChain ? `${pct(r.chainBound)} (${r.bestChain.trialId}: from ${s(r.bestChain.startSeconds)}, ${s(r.bestChain.busySeconds)} busy)` : '—'} | ${speedup} | ` +
         `${share(r.idle.workerStart)} | ${share(r.idle.firstDispatch)} | ${share(r.idle.betweenAttempts)} (${r.gaps.count} gaps, median ${r.gaps.medianMs.toFixed(0)} ms) | ${share(r.idle.searchTail)} | ${share(r.idle.duringFinal)} | ${share(r.idle.tail)} | ${share(r.idle.discardedFinal)} | ` +
         `${s(r.setupSeconds)} (first ${r.firstSetupMs.map((m) => m.toFixed(0)).join('/')} ms, later median ${r.laterSetupMedianMs.toFixed(0)} ms) | ${s(r.finalSeconds)}${r.finalCandidates > 1 ? ` (${r.finalCandidates} candidates at once)` : ''} |`
       );
@@ -208,14 +211,14 @@ program
     const text =
       `parallel efficiency of \`run\` on ${spec}${options.quick ? ' (--quick)' : ''} (${runs[0]?.strategy}, backend ${runs[0]?.backend}); efficiency = busy slot time / (N × sweep wall); ` +
       `speedup: against the 1-worker run of this invocation (its share of N× in brackets); idle slot time as a share of N × sweep wall\n\n` +
-      `| workers | state | sweep wall | end to end | busy (sum) | busy / N | efficiency | without worker start | bound by the final's length | bound by the best trial's chain as well | speedup | idle: worker start | idle: first dispatch | idle: between attempts | idle: search's last trials | idle: during final | idle: tail | discarded early final | setup in busy | final training |\n` +
-      `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+      `| workers | checkpoints | state | sweep wall | end to end | busy (sum) | busy / N | efficiency | without worker start | bound by the final's length | bound by the best trial's chain as well | speedup | idle: worker start | idle: first dispatch | idle: between attempts | idle: search's last trials | idle: during final | idle: tail | discarded early final | setup in busy | final training |\n` +
+      `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
     const verdicts = runs
       .filter((r) => r.workers > 1)
       .map((r) => {
         const labels: Record<keyof typeof r.idle, string> = { workerStart: 'worker start', firstDispatch: 'first dispatch', betweenAttempts: 'between attempts', searchTail: "the search's last trials", duringFinal: 'the final training', tail: 'the tail', discardedFinal: 'early finals thrown away' };
         const ranked = (Object.keys(r.idle) as (keyof typeof r.idle)[]).sort((a, b) => r.idle[b] - r.idle[a]).slice(0, 2);
-        return `${r.workers} workers: efficiency ${pct(r.efficiency)} (target ≥ 90% with 2: ${r.efficiency >= 0.9 ? 'met' : 'not met'}); most idle slot time in ${ranked.map((k) => `${labels[k]} (${pct(r.idle[k] / (r.workers * r.sweepSeconds))})`).join(' and ')}`;
+        return `${r.workers} workers, ${r.checkpoints} checkpoints: efficiency ${pct(r.efficiency)} (target ≥ 90% with 2: ${r.efficiency >= 0.9 ? 'met' : 'not met'}); most idle slot time in ${ranked.map((k) => `${labels[k]} (${pct(r.idle[k] / (r.workers * r.sweepSeconds))})`).join(' and ')}`;
       });
     const report = text + (verdicts.length > 0 ? `\n${verdicts.join('\n')}\n` : '');
     process.stdout.write(options.json ? JSON.stringify(runs, null, 2) + '\n' : report);

@@ -36,6 +36,8 @@ export interface IdleBreakdown {
 
 export interface ParallelRun {
   workers: number;
+  /** shared: the workers share checkpoints (a paused trial resumes on any free one), as \`run\` does; local: only where it paused. */
+  checkpoints: CheckpointSharing;
   strategy: string;
   state: string;
   backend: string;
@@ -94,12 +96,18 @@ const isFinal = (trialId: string): boolean => /^final(-\d+)?$/.test(trialId);
  * split by where it falls (worker start, dispatch, between attempts, the search's last trials, the
  * final training, the tail).
  */
-export async function runParallelBench(specPath: string, workerCounts: number[], options: { backend: string; strategy?: SweepSpec['search']['strategy'] }): Promise<ParallelRun[]> {
+export type CheckpointSharing = 'shared' | 'local';
+
+export async function runParallelBench(
+  specPath: string,
+  workerCounts: number[],
+  options: { backend: string; strategy?: SweepSpec['search']['strategy']; checkpoints?: CheckpointSharing[] },
+): Promise<ParallelRun[]> {
   const base = loadSpecFile(specPath);
   const spec: SweepSpec = options.strategy ? { ...base, search: { ...base.search, strategy: options.strategy } } : base;
   const modelsDir = mkdtempSync(join(tmpdir(), 'lrsweep-bench-models-'));
   const runs: ParallelRun[] = [];
-  for (const workers of workerCounts) {
+  for (const workers of workerCounts) for (const checkpoints of options.checkpoints ?? ['shared']) {
     // A NATS of its own per run: every event on it belongs to this sweep.
     const nats = await EmbeddedNatsServer.start();
     const nc = await connectNats({ url: nats.url, name: 'bench-parallel' });
@@ -121,12 +129,12 @@ export async function runParallelBench(specPath: string, workerCounts: number[],
     });
     const started = Date.now();
     try {
-      const done = await runLocalSweep(spec, { workers, backend: options.backend, modelsDir, verbose: false, natsUrl: nats.url });
+      const done = await runLocalSweep(spec, { workers, backend: options.backend, modelsDir, verbose: false, natsUrl: nats.url, shareCheckpoints: checkpoints === 'shared' });
       const endToEndSeconds = (Date.now() - started) / 1000;
       await nc.flush();
       const result = toResult(done);
-      runs.push(analyse(workers, spec, result.state, result.backend, Number(done.createdUnixMs), done.wallSeconds, endToEndSeconds, attempts, firstBeat, result.budget.stepsSpent, done.best?.trialId));
-      process.stderr.write(`  ${workers} worker(s): ${result.state} in ${done.wallSeconds.toFixed(1)} s\n`);
+      runs.push(analyse(workers, checkpoints, spec, result.state, result.backend, Number(done.createdUnixMs), done.wallSeconds, endToEndSeconds, attempts, firstBeat, result.budget.stepsSpent, done.best?.trialId));
+      process.stderr.write(`  ${workers} worker(s), ${checkpoints} checkpoints: ${result.state} in ${done.wallSeconds.toFixed(1)} s\n`);
     } finally {
       await nc.drain().catch(() => undefined);
       await nats.close();
@@ -137,6 +145,7 @@ export async function runParallelBench(specPath: string, workerCounts: number[],
 
 function analyse(
   workers: number,
+  checkpoints: CheckpointSharing,
   spec: SweepSpec,
   state: string,
   backend: string,
@@ -207,6 +216,7 @@ function analyse(
   const searchBound = Math.max((busySeconds - finalBusySeconds) / workers, bestChain ? bestChain.startSeconds + bestChain.busySeconds : 0);
   return {
     workers,
+    checkpoints,
     strategy: spec.search.strategy,
     state,
     backend,

@@ -35,5 +35,10 @@ describe('lrsweep run (no set-up: embedded NATS, local worker processes)', () =>
     expect(run.stdout).toMatch(/best rate: \S+/);
     expect(run.stdout).toMatch(/training loss vs learning rate/);
     expect(run.stdout).toMatch(/final training: one-cycle/);
+    // Without JetStream the local workers share checkpoints through a directory of the run's own,
+    // which is gone when the run ends.
+    const shared = run.stderr.match(/checkpoints shared in (\S+)/)?.[1];
+    expect(shared, run.stderr).toBeDefined();
+    expect(existsSync(shared!)).toBe(false);
   });
 });

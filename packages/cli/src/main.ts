@@ -62,7 +62,8 @@ program
   .option('--listen <host:port>', 'gRPC address', '0.0.0.0:50051')
   .option('--nats <url>', 'NATS server (default: $NATS_URL, else nats://127.0.0.1:4222)')
   .option('--heartbeat-timeout <seconds>', 'a worker silent this long is lost', (v) => Number(v), 10)
-  .option('--checkpoint-every <steps>', 'checkpoint running trials every this many steps, besides rungs (needs JetStream)', positiveInt('--checkpoint-every'), 0)
+  .option('--checkpoint-every <steps>', 'checkpoint running trials every this many steps, besides rungs (needs JetStream or --checkpoint-dir)', positiveInt('--checkpoint-every'), 0)
+  .option('--checkpoint-dir <dir>', "the workers' --checkpoint-dir (a volume they all mount): paused trials resume on any worker without JetStream, and finished sweeps' checkpoints are deleted there")
   .option('--lease-ttl <seconds>', 'with JetStream, one coordinator acts at a time: others wait and take over this long after it stops renewing its lease', positiveInt('--lease-ttl'), 10);
 addSecurityOptions(program.commands.at(-1)!).action(coordinatorCommand);
 
@@ -75,6 +76,7 @@ program
   .option('--slots <n>', 'trials at once (default: one per core)', positiveInt('--slots'))
   .option('--id <id>', 'worker id (default: random)')
   .option('--models-dir <dir>', 'where final trainings save their models', '.lrsweep/models')
+  .option('--checkpoint-dir <dir>', "write checkpoints here instead of JetStream's object store: a directory every worker reads (a shared volume), given to the coordinator too")
   .option('--quiet', 'no log lines')
   .addOption(backendOption());
 addSecurityOptions(program.commands.at(-1)!).action(workerCommand);

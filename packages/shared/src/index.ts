@@ -21,6 +21,7 @@ export * from './bus/subjects.js';
 export * from './bus/messages.js';
 export * from './bus/embedded-server.js';
 export * from './bus/jetstream.js';
+export * from './bus/checkpoints.js';
 export * from './grpc/tls.js';
 export * from './bus/connect.js';
 export * from './deadline.js';

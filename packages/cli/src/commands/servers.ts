@@ -49,7 +49,7 @@ function untilSignal(shutdown: () => Promise<void>, quiet = false): Promise<void
   });
 }
 
-export async function coordinatorCommand(options: { listen: string; nats?: string; heartbeatTimeout: number; checkpointEvery: number; leaseTtl: number; metricsPort?: number } & SecurityFlags): Promise<void> {
+export async function coordinatorCommand(options: { listen: string; nats?: string; heartbeatTimeout: number; checkpointEvery: number; checkpointDir?: string; leaseTtl: number; metricsPort?: number } & SecurityFlags): Promise<void> {
   const tls = tlsOf(options);
   const coordinator = await Coordinator.start({
     ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
@@ -59,6 +59,7 @@ export async function coordinatorCommand(options: { listen: string; nats?: strin
     natsUrl: options.nats ?? process.env.NATS_URL ?? DEFAULT_NATS,
     heartbeatTimeoutMs: options.heartbeatTimeout * 1000,
     checkpointEvery: options.checkpointEvery,
+    ...(options.checkpointDir !== undefined ? { checkpointDir: options.checkpointDir } : {}),
     leaseTtlMs: options.leaseTtl * 1000,
     // Another coordinator acts on this journal now: this one has stopped, and says so by its exit code.
     onLeaseLost: () => process.exit(3),
@@ -75,6 +76,7 @@ export async function workerCommand(options: {
   backend: BackendChoice;
   id?: string;
   modelsDir: string;
+  checkpointDir?: string;
   quiet?: boolean;
   metricsPort?: number;
 } & SecurityFlags): Promise<void> {
@@ -90,6 +92,7 @@ export async function workerCommand(options: {
     backend: options.backend,
     ...(options.id ? { workerId: options.id } : {}),
     modelsDir: options.modelsDir,
+    ...(options.checkpointDir !== undefined ? { checkpointDir: options.checkpointDir } : {}),
     ...(options.quiet ? { log: () => undefined } : {}),
   });
   if (!options.quiet) process.stdout.write(`worker ${worker.workerId} serving on ${worker.address} (${worker.slots} slot(s), ${worker.backend})${worker.metricsPort !== undefined ? `, metrics on :${worker.metricsPort}` : ''}\n`);

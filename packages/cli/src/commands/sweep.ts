@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { clientCredentials, EmbeddedNatsServer, loadLrsweepPackage, loadSpecFile, specToProto, tlsFromEnv, unary, type SweepSpec } from '@lrsweep/shared';
+import { clientCredentials, connectNats, EmbeddedNatsServer, jetStreamOf, loadLrsweepPackage, loadSpecFile, specToProto, tlsFromEnv, unary, type SweepSpec } from '@lrsweep/shared';
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
 import type { WatchSweepResponse__Output } from '@lrsweep/shared/gen/lrsweep/v1/WatchSweepResponse';
@@ -168,6 +170,12 @@ export interface LocalSweepOptions {
   verbose: boolean;
   /** Called once the sweep is accepted. */
   onSubmitted?: (sweepId: string) => void;
+  /**
+   * The workers share checkpoints through a directory of this run, so a paused trial resumes on
+   * whichever is free. Default: when the NATS has no JetStream (whose object store they use then).
+   * false: each paused trial resumes only where its state is (a baseline for `bench parallel`).
+   */
+  shareCheckpoints?: boolean;
 }
 
 /**
@@ -196,6 +204,15 @@ async function waitForWorkers(coordinator: Coordinator, children: readonly Child
   }
 }
 
+async function hasJetStream(natsUrl: string): Promise<boolean> {
+  const nc = await connectNats({ url: natsUrl, name: 'lrsweep-run' });
+  try {
+    return (await jetStreamOf(nc)) !== null;
+  } finally {
+    await nc.close();
+  }
+}
+
 export async function runLocalSweep(spec: SweepSpec, options: LocalSweepOptions): Promise<Sweep__Output> {
   // Local workers share this file system: a missing pretrained model is a mistake to name now, not
   // a failure of every trial later.
@@ -204,12 +221,16 @@ export async function runLocalSweep(spec: SweepSpec, options: LocalSweepOptions)
   }
   const embedded = options.natsUrl ? undefined : await EmbeddedNatsServer.start();
   const natsUrl = options.natsUrl ?? embedded!.url;
+  // Without JetStream's object store, the local workers share checkpoints through a directory of
+  // this run: a paused trial then resumes on whichever worker is free, not only where it paused.
+  const checkpointDir = (options.shareCheckpoints ?? (embedded !== undefined || !(await hasJetStream(natsUrl)))) ? await mkdtemp(join(tmpdir(), 'lrsweep-checkpoints-')) : undefined;
   const children: ChildProcess[] = [];
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
   const workerIds = Array.from({ length: options.workers }, (_, i) => `local-${i + 1}`);
   const spawnWorkers = () => {
     for (const id of workerIds) {
       const args = [main, 'worker', '--nats', natsUrl, '--slots', '1', '--backend', options.backend, '--id', id, '--models-dir', options.modelsDir];
+      if (checkpointDir !== undefined) args.push('--checkpoint-dir', checkpointDir);
       children.push(spawn(process.execPath, options.verbose ? args : [...args, '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] }));
     }
   };
@@ -233,17 +254,18 @@ export async function runLocalSweep(spec: SweepSpec, options: LocalSweepOptions)
     client?.close();
     await coordinator?.shutdown(1000);
     await embedded?.close();
+    if (checkpointDir !== undefined) await rm(checkpointDir, { recursive: true, force: true });
   };
   const onSignal = () => void stopAll().then(() => process.exit(130));
   process.once('SIGINT', onSignal);
   try {
-    coordinator = await Coordinator.start({ natsUrl, listen: '127.0.0.1:0', waitForLease: false, ...(options.verbose ? {} : { log: () => undefined }) }).catch((error: unknown) => {
+    coordinator = await Coordinator.start({ natsUrl, listen: '127.0.0.1:0', waitForLease: false, ...(checkpointDir !== undefined ? { checkpointDir } : {}), ...(options.verbose ? {} : { log: () => undefined }) }).catch((error: unknown) => {
       if (error instanceof LeaseHeldError) throw new CliError(`${error.message}: submit the sweep to it (lrsweep submit --coordinator <its address>), or drop --nats to run on an embedded NATS`, 1);
       throw error;
     });
     if (!embedded) spawnWorkers();
     client = sweepClient(coordinator.address);
-    if (options.verbose) process.stderr.write(`lrsweep run: ${spec.name} on ${options.workers} local worker process(es), NATS ${embedded ? 'embedded' : natsUrl}\n`);
+    if (options.verbose) process.stderr.write(`lrsweep run: ${spec.name} on ${options.workers} local worker process(es), NATS ${embedded ? 'embedded' : natsUrl}, checkpoints ${checkpointDir !== undefined ? `shared in ${checkpointDir}` : options.shareCheckpoints === false ? 'not shared' : 'in JetStream'}\n`);
     // The sweep starts once every worker is up, as on a cluster whose workers are already running:
     // its trials then fill all slots from the first dispatch, and its wall time is the sweep's own.
     const startup = await waitForWorkers(coordinator, children, workerIds, LOCAL_WORKER_STARTUP_MS);

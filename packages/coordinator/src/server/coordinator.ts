@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { Events, type NatsConnection, type ObjectStore, type Subscription } from 'nats';
+import { Events, type NatsConnection, type Subscription } from 'nats';
 import { z } from 'zod';
 import {
   chooseFinalCandidate,
@@ -9,6 +9,8 @@ import {
   finalCandidateCount,
   finalCandidates,
   checkpointStore,
+  directoryCheckpoints,
+  type CheckpointStore,
   connectNats,
   LEASE_BUCKET,
   createRegistry,
@@ -69,8 +71,14 @@ export interface CoordinatorOptions {
   heartbeatTimeoutMs?: number;
   /** Deadline of calls to workers. Default 10 s. */
   workerCallDeadlineMs?: number;
-  /** Checkpoint every this many steps as well as at rungs (JetStream only; 0: rungs only). Default 0. */
+  /** Checkpoint every this many steps as well as at rungs (with a checkpoint store only; 0: rungs only). Default 0. */
   checkpointEvery?: number;
+  /**
+   * The directory the workers write checkpoints to (their `checkpointDir`, one they all read)
+   * instead of JetStream's object store. With it, or with JetStream, a paused trial resumes on
+   * whichever worker is free, and this coordinator deletes finished sweeps' checkpoints there.
+   */
+  checkpointDir?: string;
   /** NATS auth and TLS (token, credentials file, CA of a tls:// server). */
   natsAuth?: Omit<NatsAccess, 'url' | 'name'>;
   /** gRPC TLS: this server's cert and key; the CA that workers' certificates are checked against. */
@@ -263,8 +271,8 @@ export class Coordinator {
   private nc: NatsConnection | undefined;
   private journal: Journal | undefined;
   private lease: CoordinatorLease | undefined;
-  /** The checkpoint store (durable only), and the collection of finished sweeps' checkpoints in progress or due. */
-  private checkpoints: ObjectStore | undefined;
+  /** The store the workers' checkpoints go to (if any), and the collection of finished sweeps' checkpoints in progress or due. */
+  private checkpoints: CheckpointStore | undefined;
   private collecting: Promise<void> | undefined;
   private collectTimer: NodeJS.Timeout | undefined;
   private heartbeats: Subscription | undefined;
@@ -307,7 +315,8 @@ export class Coordinator {
     // One coordinator per journal: wait here as a standby while another holds the lease.
     if (jetStream) this.lease = await this.acquireLease(jetStream);
     this.journal = jetStream ? await JetStreamJournal.open(jetStream) : new CoreJournal(this.nc);
-    if (jetStream) this.checkpoints = await checkpointStore(jetStream.js);
+    if (this.options.checkpointDir !== undefined) this.checkpoints = directoryCheckpoints(this.options.checkpointDir);
+    else if (jetStream) this.checkpoints = await checkpointStore(jetStream.js);
     this.durable = this.journal.durable;
     this.log(this.durable ? `journal: JetStream, replaying ${this.journal.replayCount} entries` : 'journal: core NATS (no JetStream): state does not survive a restart');
     this.heartbeats = this.nc.subscribe('lrsweep.worker.>');
@@ -1050,7 +1059,7 @@ export class Coordinator {
     run.placement.set(request.trialId, worker.workerId);
     if (!this.live) return;
     this.placedAt.set(key, Date.now());
-    const message = { sweepId: run.id, spec: this.specProtoOf(run), checkpointEvery: this.durable ? (this.options.checkpointEvery ?? 0) : 0, coordinatorEpoch: this.epoch, ...request };
+    const message = { sweepId: run.id, spec: this.specProtoOf(run), checkpointEvery: this.checkpoints ? (this.options.checkpointEvery ?? 0) : 0, coordinatorEpoch: this.epoch, ...request };
     const client = this.client(worker);
     unary(client, 'runTrial', message, { deadlineMs: this.options.workerCallDeadlineMs ?? 10_000 }).catch((error: grpc.ServiceError) => {
       this.log(`RunTrial ${key} on ${worker.workerId} failed: ${error.message}`);
@@ -1238,7 +1247,7 @@ export class Coordinator {
       reductionFactor: spec.search.reductionFactor,
       divergenceFactor: spec.pruning.divergenceFactor,
       stagnation: spec.pruning.stagnation,
-      portable: this.durable,
+      portable: this.checkpoints !== undefined,
     });
     run.state = 'SEARCHING';
   }
@@ -1302,9 +1311,9 @@ export class Coordinator {
     if (finished.size < ended.length) this.collectCheckpointsSoon();
     let deleted = 0;
     try {
-      for (const info of await store.list()) {
-        if (!finished.has(info.name.slice(0, info.name.indexOf('/')))) continue;
-        await store.delete(info.name);
+      for (const name of await store.list()) {
+        if (!finished.has(name.slice(0, name.indexOf('/')))) continue;
+        await store.delete(name);
         deleted += 1;
       }
     } catch (error) {

@@ -1,4 +1,4 @@
-import { RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type NatsConnection, type ObjectStore } from 'nats';
+import { RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 
 /** The stream that keeps every fact of every sweep: loss reports, trial events, coordinator events. */
 export const EVENT_STREAM = 'LRSWEEP';
@@ -48,10 +48,6 @@ export async function ensureEventStream(jsm: JetStreamManager, options: { maxAge
       throw error;
     });
   }
-}
-
-export async function checkpointStore(js: JetStreamClient): Promise<ObjectStore> {
-  return js.views.os(CHECKPOINT_BUCKET, { storage: StorageType.File });
 }
 
 interface OutboxMessage {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { Events, type NatsConnection, type ObjectStore } from 'nats';
+import { Events, type NatsConnection } from 'nats';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import {
   checkpointStore,
+  directoryCheckpoints,
+  type CheckpointStore,
   connectNats,
   drainOrClose,
   fencedError,
@@ -53,6 +55,12 @@ export interface WorkerOptions {
   backend?: BackendChoice;
   workerId?: string;
   modelsDir?: string;
+  /**
+   * Write checkpoints to this directory instead of JetStream's object store: one every worker of
+   * the deployment reads (the local workers of `lrsweep run`, or a shared volume), so that any of
+   * them can resume a paused trial without JetStream. The coordinator is given the same directory.
+   */
+  checkpointDir?: string;
   heartbeatMs?: number;
   /** NATS auth and TLS (token, credentials file, CA of a tls:// server). */
   natsAuth?: Omit<NatsAccess, 'url' | 'name'>;
@@ -97,7 +105,7 @@ export class WorkerServer {
   private outbox: Outbox | undefined;
   /** Attempts with a trial event in the outbox, by `sweepId/trialId`: listed in heartbeats until it is acknowledged. */
   private readonly endingAttempts = new Map<string, number>();
-  private checkpoints: ObjectStore | null = null;
+  private checkpoints: CheckpointStore | null = null;
   /** Cut off from NATS now (a shutdown then waits for nothing that needs it). */
   private natsDown = false;
   /** The highest coordinator lease epoch a call has carried (see `fence`). */
@@ -190,8 +198,9 @@ export class WorkerServer {
     // Reports go to the event stream; whichever process comes first creates it.
     if (jetStream) await ensureEventStream(jetStream.jsm);
     this.outbox = new Outbox(this.nc, jetStream?.js ?? null, (error) => this.log(`publish failed, will retry: ${error.message}`));
-    // With JetStream, checkpoints go to its object store, so any worker can resume any trial.
-    this.checkpoints = jetStream ? await checkpointStore(jetStream.js) : null;
+    // Checkpoints go to a store every worker reads (a shared directory if given, else JetStream's
+    // object store), so any worker can resume any trial; without either, paused trials resume here only.
+    this.checkpoints = this.options.checkpointDir !== undefined ? directoryCheckpoints(this.options.checkpointDir) : jetStream ? await checkpointStore(jetStream.js) : null;
   }
 
   private sendHeartbeat(): void {
@@ -276,7 +285,7 @@ export class WorkerServer {
       // step, and a stale attempt can never overwrite the state another one resumes from.
       const started = performance.now();
       const bytes = encodeSnapshot(snapshot);
-      await this.checkpoints.putBlob({ name: `${sweepId}/${trialId}/${snapshot.step}` }, bytes);
+      await this.checkpoints.put(`${sweepId}/${trialId}/${snapshot.step}`, bytes);
       this.metrics?.checkpointBytes.inc(bytes.byteLength);
       this.metrics?.checkpointSeconds.observe((performance.now() - started) / 1000);
       return true;
@@ -365,9 +374,7 @@ export class WorkerServer {
     if (!this.checkpoints) return;
     try {
       const prefix = `${sweepId}/${trialId}/`;
-      for (const info of await this.checkpoints.list()) {
-        if (info.name.startsWith(prefix)) await this.checkpoints.delete(info.name);
-      }
+      for (const name of await this.checkpoints.list(prefix)) await this.checkpoints.delete(name);
     } catch (error) {
       this.log(`could not delete the checkpoints of ${sweepId}/${trialId}: ${(error as Error).message}`);
     }
@@ -386,7 +393,7 @@ export class WorkerServer {
       if (snapshot) return snapshot;
     }
     if (!this.checkpoints) return undefined;
-    const bytes = await this.checkpoints.getBlob(`${sweepId}/${trialId}/${fromStep}`);
+    const bytes = await this.checkpoints.get(`${sweepId}/${trialId}/${fromStep}`);
     const snapshot = bytes ? decodeSnapshot(bytes) : undefined;
     return snapshot?.step === fromStep ? snapshot : undefined;
   }
