@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'nats';
-import { encodeMessage, EVENT_STREAM, loadLrsweepPackage, parseSpec, specToProto, subjects, unary, type SweepSpec } from '@lrsweep/shared';
+import { encodeMessage, EVENT_STREAM, LEASE_BUCKET, loadLrsweepPackage, parseSpec, specToProto, subjects, unary, type SweepSpec } from '@lrsweep/shared';
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
 import { CLI, runCli } from '../helpers.js';
@@ -316,11 +316,29 @@ describe('fault injection (real processes)', () => {
       await c.coordinator.waitFor(new RegExp(`ignoring journal entries of coordinator epoch ${leader.epoch - 1}: epoch ${leader.epoch} has taken over \\(first: cancel\\)`), 10_000);
       const after = await waitForProgress(c, sweepId, 400);
       expect(after.state).toBe('SWEEP_STATE_SEARCHING');
+      // Its lease key lapses and nobody takes it (deleted here, as an expiry while it was cut off
+      // would leave it): it takes the key again at a new epoch and announces that one too, so a
+      // coordinator that held the key in between is fenced off in the journal as well.
+      await (await nc.jetstream().views.kv(LEASE_BUCKET)).delete('leader');
+      const retaken = Number((await c.coordinator.waitFor(/took the coordinator lease again after it lapsed, at epoch (\d+)/, 15_000))[1]);
+      expect(retaken).toBeGreaterThan(leader.epoch);
+      let reannounced = leader;
+      for (let i = 0; i < 50 && reannounced.epoch !== retaken; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const last = await (await nc.jetstreamManager()).streams.getMessage(EVENT_STREAM, { last_by_subj: subjects.ctl('_', 'leader') });
+        reannounced = JSON.parse(new TextDecoder().decode(last.data)) as typeof leader;
+      }
+      expect(reannounced).toMatchObject({ epoch: retaken, holder: leader.holder });
+      // Now the epoch it held before is a replaced one's: its cancel changes nothing either.
+      const spent = Number((await waitForProgress(c, sweepId, 0)).budget?.stepsSpent ?? 0);
+      await js.publish(subjects.ctl(sweepId, 'cancel'), encodeMessage({ sweepId, epoch: leader.epoch }));
+      const later = await waitForProgress(c, sweepId, spent + 300);
+      expect(later.state).toBe('SWEEP_STATE_SEARCHING');
       // A coordinator that took over at a higher epoch: the live one stops (exit 3).
       const exited = new Promise<number | null>((resolve) => c.coordinator.child.once('exit', (code) => resolve(code)));
-      await js.publish(subjects.ctl('_', 'leader'), encodeMessage({ epoch: leader.epoch + 1, holder: 'the-next-one'}));
+      await js.publish(subjects.ctl('_', 'leader'), encodeMessage({ epoch: retaken + 1, holder: 'the-next-one'}));
       expect(await exited).toBe(3);
-      expect(c.coordinator.output()).toMatch(new RegExp(`coordinator the-next-one went live at epoch ${leader.epoch + 1}, above this one's \\(${leader.epoch}\\)`));
+      expect(c.coordinator.output()).toMatch(new RegExp(`coordinator the-next-one went live at epoch ${retaken + 1}, above this one's \\(${retaken}\\)`));
     } finally {
       await nc.close();
     }

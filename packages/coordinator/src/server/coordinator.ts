@@ -353,6 +353,12 @@ export class Coordinator {
         this.log(`${error.message}: stopping`);
         void this.shutdown(0).then(() => this.options.onLeaseLost?.(error));
       },
+      // A new epoch is announced like the first: a coordinator that held the key in between (and
+      // may still be running, cut off) is fenced off in the journal from here on, not only at the workers.
+      onRetaken: (epoch) => {
+        this.log(`took the coordinator lease again after it lapsed, at epoch ${epoch}`);
+        if (this.live) this.append('_', 'leader', { epoch, holder: holder.id });
+      },
     });
     this.log(`holding the coordinator lease as ${holder.id}`);
     return lease;

@@ -127,4 +127,22 @@ describe('CoordinatorLease (a real NATS with JetStream)', () => {
     expect(next.epoch).toBeGreaterThan(lease.epoch);
     await next.release();
   });
+
+  it('a holder whose key lapsed and that nobody took takes it again at a new epoch, and says so', async () => {
+    const kv = await freshKv();
+    const retaken: number[] = [];
+    const lease = await CoordinatorLease.acquire(kv, holder('lapsed'), { ttlMs: TTL_MS, onLost: never, onRetaken: (epoch) => retaken.push(epoch) });
+    const before = lease.epoch;
+    // As if the key had expired while this holder was cut off: gone, and nobody else took it.
+    await kv.delete('leader');
+    for (let i = 0; i < 40 && retaken.length === 0; i++) await new Promise((r) => setTimeout(r, TTL_MS / 8));
+    expect(retaken).toHaveLength(1);
+    expect(retaken[0]).toBeGreaterThan(before);
+    expect(lease.epoch).toBe(retaken[0]);
+    // It renews the key it took again, and the epoch stays.
+    await new Promise((r) => setTimeout(r, TTL_MS * 1.5));
+    expect(lease.epoch).toBe(retaken[0]);
+    expect(await CoordinatorLease.acquire(kv, holder('other', { host: 'elsewhere' }), { ttlMs: TTL_MS, wait: false, onLost: never }).catch((e: unknown) => e)).toBeInstanceOf(LeaseHeldError);
+    await lease.release();
+  });
 });

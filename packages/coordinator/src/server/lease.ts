@@ -53,6 +53,7 @@ export class CoordinatorLease {
     private revision: number,
     ttlMs: number,
     private readonly onLost: (error: LeaseLostError) => void,
+    private readonly onRetaken: ((epoch: number) => void) | undefined,
   ) {
     this.takenAt = revision;
     this.timer = setInterval(() => void this.renew(), Math.max(50, Math.floor(ttlMs / 3)));
@@ -67,14 +68,22 @@ export class CoordinatorLease {
   static async acquire(
     kv: KV,
     holder: LeaseHolder,
-    options: { ttlMs: number; wait?: boolean; onWait?: (current: LeaseHolder | undefined) => void; onLost: (error: LeaseLostError) => void; signal?: AbortSignal },
+    options: {
+      ttlMs: number;
+      wait?: boolean;
+      onWait?: (current: LeaseHolder | undefined) => void;
+      onLost: (error: LeaseLostError) => void;
+      /** The key lapsed while this holder was cut off, nobody took it, and this holder took it again at a new epoch. */
+      onRetaken?: (epoch: number) => void;
+      signal?: AbortSignal;
+    },
   ): Promise<CoordinatorLease> {
     let lastSeen: string | undefined;
     for (;;) {
       if (options.signal?.aborted) throw new Error('gave up waiting for the coordinator lease', { cause: options.signal.reason });
       try {
         const revision = await kv.create(KEY, encoder.encode(JSON.stringify(holder)));
-        return new CoordinatorLease(kv, holder, revision, options.ttlMs, options.onLost);
+        return new CoordinatorLease(kv, holder, revision, options.ttlMs, options.onLost, options.onRetaken);
       } catch (error) {
         // Held by another (or a race with one): see who, wait, try again.
         const entry = await kv.get(KEY).catch(() => null);
@@ -84,7 +93,7 @@ export class CoordinatorLease {
         // with the same pid) cannot renew: take over now rather than after the TTL.
         if (current && entry && current.host === holder.host && current.id !== holder.id && (current.pid === holder.pid || !processAlive(current.pid))) {
           const revision = await kv.update(KEY, encoder.encode(JSON.stringify(holder)), entry.revision).catch(() => undefined);
-          if (revision !== undefined) return new CoordinatorLease(kv, holder, revision, options.ttlMs, options.onLost);
+          if (revision !== undefined) return new CoordinatorLease(kv, holder, revision, options.ttlMs, options.onLost, options.onRetaken);
         }
         // Released or expired between the two calls: try again at once.
         if (!current && entry !== null && entry.operation !== 'PUT' && isWrongSequence(error)) continue;
@@ -147,7 +156,9 @@ export class CoordinatorLease {
     // Expired while we were cut off, and nobody took it: take it again (a new epoch: another may
     // have held it in between, and its epoch is what the workers have seen).
     const taken = await this.kv.create(KEY, encoder.encode(JSON.stringify(this.holder))).catch(() => undefined);
-    if (taken !== undefined) this.revision = this.takenAt = taken;
+    if (taken === undefined || this.released) return;
+    this.revision = this.takenAt = taken;
+    this.onRetaken?.(taken);
   }
 
   private stop(): void {
