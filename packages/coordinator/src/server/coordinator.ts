@@ -315,6 +315,10 @@ export class Coordinator {
     // One coordinator per journal: wait here as a standby while another holds the lease.
     if (jetStream) this.lease = await this.acquireLease(jetStream);
     this.journal = jetStream ? await JetStreamJournal.open(jetStream) : new CoreJournal(this.nc);
+    // From here on, entries of the coordinators before this one are fenced off: announced as soon as
+    // the lease is ours, not after the replay, so that a replaced coordinator that wakes meanwhile
+    // cannot slip entries in before it.
+    if (this.lease) this.append('_', 'leader', { epoch: this.lease.epoch, holder: this.lease.holder.id });
     if (this.options.checkpointDir !== undefined) this.checkpoints = directoryCheckpoints(this.options.checkpointDir);
     else if (jetStream) this.checkpoints = await checkpointStore(jetStream.js);
     this.durable = this.journal.durable;
@@ -393,8 +397,6 @@ export class Coordinator {
   private goLive(): void {
     this.live = true;
     this.liveSinceMs = Date.now();
-    // From here on, entries of the coordinators before this one are fenced off.
-    if (this.lease) this.append('_', 'leader', { epoch: this.lease.epoch, holder: this.lease.holder.id });
     // Every worker the journal knows gets a full timeout to say it is still there.
     for (const id of this.workers.keys()) this.lastSeen.set(id, Date.now());
     for (const worker of this.workers.values()) this.connect(worker);
