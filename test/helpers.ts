@@ -33,10 +33,10 @@ export function runCli(args: readonly string[], options: { timeoutMs?: number; e
 }
 
 /** Every WatchSweep event of a sweep until its end, and the finished sweep (the stream's `done`). */
-export function watchSweepToEnd(client: SweepServiceClient, sweepId: string, timeoutMs = 170_000): Promise<{ events: WatchSweepResponse__Output[]; done: Sweep__Output }> {
+export function watchSweepToEnd(client: SweepServiceClient, sweepId: string, timeoutMs = 170_000, request: { omitLosses?: boolean } = {}): Promise<{ events: WatchSweepResponse__Output[]; done: Sweep__Output }> {
   return new Promise((resolve, reject) => {
     const events: WatchSweepResponse__Output[] = [];
-    const stream = client.watchSweep({ sweepId }, { deadline: Date.now() + timeoutMs });
+    const stream = client.watchSweep({ sweepId, ...request }, { deadline: Date.now() + timeoutMs });
     stream.on('data', (e: WatchSweepResponse__Output) => events.push(e));
     stream.on('error', reject);
     stream.on('end', () => {

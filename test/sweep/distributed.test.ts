@@ -41,12 +41,21 @@ describe('a distributed sweep: real NATS, a coordinator and worker processes on 
 
   it('runs to the end with the right prunes, decisions with evidence, and a trained model', async () => {
     const { sweepId } = await unary(client, 'submitSweep', { spec: specToProto(spec()) });
-    const { events, done } = await watchSweepToEnd(client, sweepId);
+    // A second watcher asks for everything but the loss events.
+    const [{ events, done }, quiet] = await Promise.all([watchSweepToEnd(client, sweepId), watchSweepToEnd(client, sweepId, undefined, { omitLosses: true })]);
     expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
     expect(events[0]!.snapshot?.sweepId).toBe(sweepId);
     expect(events.some((e) => e.loss)).toBe(true);
     expect(events.some((e) => e.trialStarted)).toBe(true);
     expect(events.some((e) => e.finalProgress)).toBe(true);
+    expect(quiet.events.some((e) => e.loss)).toBe(false);
+    // The same decisions in the same order (one that came before a watcher opened is in its snapshot instead).
+    const decisionsOf = (list: typeof events) => list.flatMap((e) => (e.decision ? [`${e.decision.trialId} ${e.decision.kind}`] : []));
+    const quietDecisions = decisionsOf(quiet.events);
+    expect(quietDecisions.length).toBeGreaterThan(0);
+    expect(decisionsOf(events).slice(-quietDecisions.length)).toEqual(quietDecisions);
+    expect(quiet.events.some((e) => e.finalProgress)).toBe(true);
+    expect(quiet.done.state).toBe(done.state);
 
     const trials = [...done.trials].sort((a, b) => a.learningRate - b.learningRate);
     expect(trials).toHaveLength(9);

@@ -86,7 +86,8 @@ function watchOnce(client: SweepServiceClient, sweepId: string, options: WatchOp
   const finalBars = new Map<string, SingleBar>();
   let maxSteps = 1;
   return new Promise((resolve, reject) => {
-    const stream = client.watchSweep({ sweepId });
+    // Loss events only move the progress bars: without them, none are streamed.
+    const stream = client.watchSweep({ sweepId, omitLosses: !bars });
     let finished: Sweep__Output | undefined;
     const barFor = (trialId: string, lr: number) => {
       let bar = trialBars.get(trialId);
