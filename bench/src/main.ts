@@ -218,7 +218,7 @@ program
       .map((r) => {
         const labels: Record<keyof typeof r.idle, string> = { workerStart: 'worker start', firstDispatch: 'first dispatch', betweenAttempts: 'between attempts', searchTail: "the search's last trials", duringFinal: 'the final training', tail: 'the tail', discardedFinal: 'early finals thrown away' };
         const ranked = (Object.keys(r.idle) as (keyof typeof r.idle)[]).sort((a, b) => r.idle[b] - r.idle[a]).slice(0, 2);
-        return `${r.workers} workers, ${r.checkpoints} checkpoints: efficiency ${pct(r.efficiency)} (target ≥ 90% with 2: ${r.efficiency >= 0.9 ? 'met' : 'not met'}); most idle slot time in ${ranked.map((k) => `${labels[k]} (${pct(r.idle[k] / (r.workers * r.sweepSeconds))})`).join(' and ')}`;
+        return `${r.workers} workers, ${r.checkpoints} checkpoints: efficiency ${(r.efficiency * 100).toFixed(1)}% (target ≥ 90% with 2: ${r.efficiency >= 0.9 ? 'met' : 'not met'}); most idle slot time in ${ranked.map((k) => `${labels[k]} (${pct(r.idle[k] / (r.workers * r.sweepSeconds))})`).join(' and ')}`;
       });
     const report = text + (verdicts.length > 0 ? `\n${verdicts.join('\n')}\n` : '');
     process.stdout.write(options.json ? JSON.stringify(runs, null, 2) + '\n' : report);

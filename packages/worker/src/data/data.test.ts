@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSpec, TrainingSetupError } from '@lrsweep/shared';
 import { loadCsv } from './csv.js';
 import { loadDataSplits } from './load.js';
-import { loadMnist } from './mnist.js';
+import { loadMnist, parseJson, readBinaryCache } from './mnist.js';
 import { classCounts, stratifiedSplit } from './split.js';
 
 describe('MNIST from the mnist package', () => {
@@ -16,6 +16,17 @@ describe('MNIST from the mnist package', () => {
     expect(data.features.length).toBe(data.labels.length * 784);
     expect(Math.max(...data.features.subarray(0, 784 * 50))).toBeLessThanOrEqual(1);
     for (const count of classCounts(data)) expect(count).toBeGreaterThan(850);
+  });
+
+  it('reads back from its binary cache exactly what the JSON holds', () => {
+    const parsed = parseJson();
+    const cached = readBinaryCache();
+    expect(cached).toBeDefined();
+    expect(Buffer.from(cached!.features.buffer, cached!.features.byteOffset, cached!.features.byteLength).equals(Buffer.from(parsed.features.buffer))).toBe(true);
+    expect([...cached!.labels]).toEqual([...parsed.labels]);
+    // Its arrays are aligned views of one buffer of its own, not of a pooled or shared one.
+    expect(cached!.features.byteOffset).toBe(0);
+    expect(cached!.labels.buffer).toBe(cached!.features.buffer);
   });
 });
 
