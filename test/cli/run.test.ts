@@ -41,4 +41,12 @@ describe('lrsweep run (no set-up: embedded NATS, local worker processes)', () =>
     expect(shared, run.stderr).toBeDefined();
     expect(existsSync(shared!)).toBe(false);
   });
+
+  it('a bad flag value is refused with the fix, before anything starts', async () => {
+    for (const value of ['0', '-1', 'soon']) {
+      const worker = await runCli(['worker', '--heartbeat-interval', value], { env: { NATS_URL: '' } });
+      expect(worker.code).not.toBe(0);
+      expect(worker.stderr).toContain(`--heartbeat-interval must be a number of seconds > 0, e.g. 2 or 0.5, got '${value}'`);
+    }
+  });
 });

@@ -67,7 +67,8 @@ async function cluster(workers: number): Promise<Cluster> {
   const coordinatorPort = await freePort();
   const coordinator = await startCoordinatorAt(natsUrl, coordinatorPort);
   const started: Managed[] = [];
-  for (let i = 0; i < workers; i++) started.push(await startWorker(natsUrl, `fw-${clusters.length}-${i}`));
+  // Four beats per timeout: one beat delayed by a loaded machine must not lose a worker.
+  for (let i = 0; i < workers; i++) started.push(await startWorker(natsUrl, `fw-${clusters.length}-${i}`, ['--heartbeat-interval', String(HEARTBEAT_TIMEOUT_S / 4)]));
   const client = new proto.lrsweep.v1.SweepService(`127.0.0.1:${coordinatorPort}`, grpc.credentials.createInsecure());
   const c = { natsUrl, natsPort, natsDir, nats, coordinatorPort, coordinator, workers: started, client };
   clusters.push(c);
@@ -182,6 +183,8 @@ describe('fault injection (real processes)', () => {
     await c.coordinator.waitFor(/lost: no heartbeat/, 30_000);
     await new Promise((r) => setTimeout(r, 1500));
     c.workers[1]!.child.kill('SIGCONT');
+    // On waking, the worker says its beat is late (the lost worker's side of the story).
+    await c.workers[1]!.waitFor(/heartbeat \d+\.\d s after the last one \(every 0\.5 s\): this process was held up/, 10_000);
     const done = await waitForEnd(c, sweepId);
     expect(done.state, done.error).toBe('SWEEP_STATE_COMPLETED');
     expect(outcome(done)).toEqual(outcome(expected));

@@ -13,6 +13,14 @@ function positiveInt(name: string) {
   };
 }
 
+function positiveSeconds(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number of seconds > 0, e.g. 2 or 0.5, got '${value}'`);
+    return n;
+  };
+}
+
 const program = new Command()
   .name('lrsweep')
   .description('Find the learning rate before you spend the GPU time: range tests and pruned LR sweeps on TensorFlow.js')
@@ -77,6 +85,7 @@ program
   .option('--id <id>', 'worker id (default: random)')
   .option('--models-dir <dir>', 'where final trainings save their models', '.lrsweep/models')
   .option('--checkpoint-dir <dir>', "write checkpoints here instead of JetStream's object store: a directory every worker reads (a shared volume), given to the coordinator too")
+  .option('--heartbeat-interval <seconds>', "seconds between heartbeats; keep it well under the coordinator's --heartbeat-timeout (a third or less)", positiveSeconds('--heartbeat-interval'), 2)
   .option('--quiet', 'no log lines')
   .addOption(backendOption());
 addSecurityOptions(program.commands.at(-1)!).action(workerCommand);

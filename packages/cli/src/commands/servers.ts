@@ -77,6 +77,7 @@ export async function workerCommand(options: {
   id?: string;
   modelsDir: string;
   checkpointDir?: string;
+  heartbeatInterval: number;
   quiet?: boolean;
   metricsPort?: number;
 } & SecurityFlags): Promise<void> {
@@ -93,6 +94,7 @@ export async function workerCommand(options: {
     ...(options.id ? { workerId: options.id } : {}),
     modelsDir: options.modelsDir,
     ...(options.checkpointDir !== undefined ? { checkpointDir: options.checkpointDir } : {}),
+    heartbeatMs: options.heartbeatInterval * 1000,
     ...(options.quiet ? { log: () => undefined } : {}),
   });
   if (!options.quiet) process.stdout.write(`worker ${worker.workerId} serving on ${worker.address} (${worker.slots} slot(s), ${worker.backend})${worker.metricsPort !== undefined ? `, metrics on :${worker.metricsPort}` : ''}\n`);

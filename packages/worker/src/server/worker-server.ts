@@ -106,6 +106,8 @@ export class WorkerServer {
   /** Attempts with a trial event in the outbox, by `sweepId/trialId`: listed in heartbeats until it is acknowledged. */
   private readonly endingAttempts = new Map<string, number>();
   private checkpoints: CheckpointStore | null = null;
+  /** When the last heartbeat went out (0: none yet). */
+  private lastBeatMs = 0;
   /** Cut off from NATS now (a shutdown then waits for nothing that needs it). */
   private natsDown = false;
   /** The highest coordinator lease epoch a call has carried (see `fence`). */
@@ -205,6 +207,12 @@ export class WorkerServer {
 
   private sendHeartbeat(): void {
     if (!this.nc || this.nc.isClosed()) return;
+    // A beat long overdue: this process did not run for a while (starved of CPU, paused, or its
+    // event loop blocked). Said here, because the coordinator may call the worker lost meanwhile.
+    const now = Date.now();
+    const intervalMs = this.options.heartbeatMs ?? 2000;
+    if (this.lastBeatMs > 0 && now - this.lastBeatMs > 2 * intervalMs) this.log(`heartbeat ${((now - this.lastBeatMs) / 1000).toFixed(1)} s after the last one (every ${(intervalMs / 1000).toFixed(1)} s): this process was held up`);
+    this.lastBeatMs = now;
     const running = (this.pool?.runningTrials() ?? []).map((key) => {
       const [sweepId = '', trialId = ''] = key.split('/');
       return { sweepId, trialId, attempt: this.jobs.get(key)?.attempt ?? 0 };
