@@ -241,6 +241,28 @@ program
   });
 
 program
+  .command('slots')
+  .description('several trials per process against a process per slot: steps/s of all trials and memory per slot, processes × trials per process = 1 × 1 (the baseline), 1 × 2, 2 × 1, 2 × 2, 4 × 1')
+  .option('--models <names>', 'mlp,cnn', 'mlp,cnn')
+  .option('--seconds <s>', 'seconds measured per layout, after a warm-up', '6')
+  .option('--warmup <s>', 'seconds each process trains before the clock starts (besides 20 steps per trial); 0 measures a fresh process, compiling as it goes', '0')
+  .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+  .option('--quick', 'smoke run: the MLP, 1 s per layout')
+  .option('--json', 'print the runs as JSON')
+  .option('--record', 'append the numbers to bench/RESULTS.md')
+  .action(async (options: { models: string; seconds: string; warmup: string; backend: string; quick?: boolean; json?: boolean; record?: boolean }) => {
+    const { formatSlots, runSlotsBench } = await import('./slots.js');
+    const models = (options.quick ? 'mlp' : options.models).split(',');
+    if (!models.every((m): m is 'mlp' | 'cnn' => m === 'mlp' || m === 'cnn')) throw new Error(`--models: expected mlp, cnn or mlp,cnn, got ${options.models}`);
+    const seconds = options.quick ? 1 : Number(options.seconds);
+    const warmupSeconds = options.quick ? 0 : Number(options.warmup);
+    const runs = await runSlotsBench({ models, backend: options.backend, seconds, warmupSeconds });
+    const text = formatSlots(runs, seconds, warmupSeconds);
+    process.stdout.write(options.json ? JSON.stringify(runs, null, 2) + '\n' : text);
+    if (options.record) appendResult('slots', text, runs[0]?.backend ?? options.backend);
+  });
+
+program
   .command('coordinator-scale')
   .description('loss reports/s one coordinator folds, its decision latency, CPU and RSS, against the number of simulated workers (real nats-server, gRPC and coordinator process; fake trainer); baselines: 10 workers and raw JetStream, same run')
   .option('--workers <list>', 'comma-separated simulated worker counts', '50,200,500')
