@@ -145,8 +145,6 @@ interface SweepRun {
   /** Where each running job is. */
   placement: Map<string, string>;
   watchers: Set<Watcher>;
-  /** Of which want loss events: none, and a loss report streams nothing. */
-  lossWatchers: number;
   /** Decisions already streamed to watchers. */
   streamedDecisions: number;
   /** `spec` as a protobuf message, for RunTrial (see specProtoOf). */
@@ -804,7 +802,11 @@ export class Coordinator {
     }
     if (report.kind !== 'search' || !run.scheduler) return;
     const received = performance.now();
-    if (run.lossWatchers > 0) this.broadcast(run, { loss: { trialId: report.trialId, step: report.step, learningRate: report.learningRate, loss: report.loss } }, (w) => w.losses);
+    if (this.live) {
+      // Built for the first watcher that wants it: with none (omit_losses), a report streams nothing.
+      let event: WatchSweepResponse | undefined;
+      for (const watcher of run.watchers) if (watcher.losses) watcher.write((event ??= { loss: { trialId: report.trialId, step: report.step, learningRate: report.learningRate, loss: report.loss } }));
+    }
     const commands = run.scheduler.onLoss(report.trialId, report.step, report.loss, report.attempt);
     if (commands.length > 0) this.execute(run, commands);
     this.afterDecisions(run);
@@ -1265,7 +1267,7 @@ export class Coordinator {
   }
 
   private createSweep(id: string, spec: SweepSpec, createdMs: number, refillOnFree: boolean): void {
-    const run: SweepRun = { id, spec, state: 'PENDING', createdMs, backends: new Set(), placement: new Map(), watchers: new Set(), lossWatchers: 0, streamedDecisions: 0, refillOnFree };
+    const run: SweepRun = { id, spec, state: 'PENDING', createdMs, backends: new Set(), placement: new Map(), watchers: new Set(), streamedDecisions: 0, refillOnFree };
     this.sweeps.set(id, run);
     if (spec.search.strategy === 'auto') {
       run.state = 'RANGE_TEST';
@@ -1291,7 +1293,6 @@ export class Coordinator {
       watcher.end();
     }
     run.watchers.clear();
-    run.lossWatchers = 0;
     this.collectCheckpointsSoon();
   }
 
@@ -1335,9 +1336,9 @@ export class Coordinator {
     if (deleted > 0) this.log(`deleted ${deleted} checkpoint(s) of finished sweeps`);
   }
 
-  private broadcast(run: SweepRun, event: WatchSweepResponse, to?: (watcher: Watcher) => boolean): void {
+  private broadcast(run: SweepRun, event: WatchSweepResponse): void {
     if (!this.live) return;
-    for (const watcher of run.watchers) if (!to || to(watcher)) watcher.write(event);
+    for (const watcher of run.watchers) watcher.write(event);
   }
 
   private applyCancel(sweepId: string): void {
@@ -1487,10 +1488,7 @@ export class Coordinator {
         }
         const watcher: Watcher = { write: (event) => call.write(event), end: () => call.end(), losses: !call.request.omitLosses };
         run.watchers.add(watcher);
-        if (watcher.losses) run.lossWatchers += 1;
-        call.on('cancelled', () => {
-          if (run.watchers.delete(watcher) && watcher.losses) run.lossWatchers -= 1;
-        });
+        call.on('cancelled', () => run.watchers.delete(watcher));
         call.write({ snapshot });
       },
       CancelSweep: (call, callback) => {
