@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { decodeMessage, TrialEvent } from '@lrsweep/shared';
 import type { Sweep__Output } from '@lrsweep/shared/gen/lrsweep/v1/Sweep';
 import type { SweepServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/SweepService';
 import type { WatchSweepResponse__Output } from '@lrsweep/shared/gen/lrsweep/v1/WatchSweepResponse';
@@ -45,4 +46,29 @@ export function watchSweepToEnd(client: SweepServiceClient, sweepId: string, tim
       else reject(new Error('stream ended without a done event'));
     });
   });
+}
+
+/** Polls `find` until it returns something; throws after `timeoutMs`. */
+export async function until<T>(find: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    if (Date.now() - start > timeoutMs) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A NATS message a test saw. */
+export interface Seen {
+  subject: string;
+  data: Uint8Array;
+}
+
+/** The trial events of one trial among the messages a test saw, in order. */
+export function trialEventsOf(seen: readonly Seen[], sweepId: string, trialId: string): TrialEvent[] {
+  return seen
+    .filter((m) => m.subject === `lrsweep.trial.${sweepId}.${trialId}`)
+    .map((m) => decodeMessage(TrialEvent, m.data))
+    .flatMap((d) => (d.ok ? [d.value] : []));
 }

@@ -6,7 +6,7 @@ import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMessage, directoryCheckpoints, loadLrsweepPackage, LossReport, parseSpec, specToProto, TrialEvent, unary } from '@lrsweep/shared';
 import type { WorkerServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/WorkerService';
-import { watchSweepToEnd } from '../helpers.js';
+import { trialEventsOf, until, watchSweepToEnd, type Seen } from '../helpers.js';
 import { freePort, manage, NATS_SERVER, startCoordinator, startWorker, type Managed } from '../processes.js';
 
 const { proto } = loadLrsweepPackage();
@@ -34,22 +34,9 @@ describe('checkpoints in a directory the workers share (core NATS, no JetStream)
   const dir = mkdtempSync(join(tmpdir(), 'lrsweep-shared-checkpoints-'));
   const workers: Managed[] = [];
   const clients: WorkerServiceClient[] = [];
-  const seen: { subject: string; data: Uint8Array }[] = [];
+  const seen: Seen[] = [];
 
-  const until = async <T>(find: () => T | undefined, timeoutMs = 30_000): Promise<T> => {
-    const start = Date.now();
-    for (;;) {
-      const found = find();
-      if (found !== undefined) return found;
-      if (Date.now() - start > timeoutMs) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  };
-  const events = (trialId: string) =>
-    seen
-      .filter((m) => m.subject === `lrsweep.trial.sw1.${trialId}`)
-      .map((m) => decodeMessage(TrialEvent, m.data))
-      .flatMap((d) => (d.ok ? [d.value] : []));
+  const events = (trialId: string) => trialEventsOf(seen, 'sw1', trialId);
   const losses = (trialId: string) =>
     seen
       .filter((m) => m.subject === `lrsweep.loss.sw1.${trialId}`)

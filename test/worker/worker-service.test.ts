@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessage, fencedEpochOf, fieldViolationsOf, loadLrsweepPackage, LossReport, parseSpec, specToProto, TrialEvent, unary, WorkerHeartbeat } from '@lrsweep/shared';
+import { decodeMessage, fencedEpochOf, fieldViolationsOf, loadLrsweepPackage, LossReport, parseSpec, specToProto, unary, WorkerHeartbeat } from '@lrsweep/shared';
 import type { WorkerServiceClient } from '@lrsweep/shared/gen/lrsweep/v1/WorkerService';
+import { trialEventsOf, until, type Seen } from '../helpers.js';
 import { startNats, startWorker, type Managed } from '../processes.js';
 
 const { proto } = loadLrsweepPackage();
@@ -22,22 +23,9 @@ describe('WorkerService (a real worker process, a real NATS server)', () => {
   let worker: Managed;
   let client: WorkerServiceClient;
   let nc: NatsConnection;
-  const seen: { subject: string; data: Uint8Array }[] = [];
+  const seen: Seen[] = [];
 
-  const until = async <T>(find: () => T | undefined, timeoutMs = 30_000): Promise<T> => {
-    const start = Date.now();
-    for (;;) {
-      const found = find();
-      if (found !== undefined) return found;
-      if (Date.now() - start > timeoutMs) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  const events = (trialId: string) =>
-    seen
-      .filter((m) => m.subject === `lrsweep.trial.sw1.${trialId}`)
-      .map((m) => decodeMessage(TrialEvent, m.data))
-      .flatMap((d) => (d.ok ? [d.value] : []));
+  const events = (trialId: string) => trialEventsOf(seen, 'sw1', trialId);
 
   beforeAll(async () => {
     nats = await startNats();
