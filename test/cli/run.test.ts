@@ -44,9 +44,14 @@ describe('lrsweep run (no set-up: embedded NATS, local worker processes)', () =>
 
   it('a bad flag value is refused with the fix, before anything starts', async () => {
     for (const value of ['0', '-1', 'soon']) {
-      const worker = await runCli(['worker', '--heartbeat-interval', value], { env: { NATS_URL: '' } });
+      // An unreachable NATS: should the check ever let a value through, nothing reaches a real server.
+      const worker = await runCli(['worker', '--nats', 'nats://127.0.0.1:1', '--heartbeat-interval', value], { env: { NATS_URL: '' }, timeoutMs: 30_000 });
       expect(worker.code).not.toBe(0);
       expect(worker.stderr).toContain(`--heartbeat-interval must be a number of seconds > 0, e.g. 2 or 0.5, got '${value}'`);
     }
+    // Before, a timeout that is not a number was taken as NaN: no worker was ever lost.
+    const coordinator = await runCli(['coordinator', '--nats', 'nats://127.0.0.1:1', '--heartbeat-timeout', 'ten'], { env: { NATS_URL: '' }, timeoutMs: 30_000 });
+    expect(coordinator.code).not.toBe(0);
+    expect(coordinator.stderr).toContain(`--heartbeat-timeout must be a number of seconds > 0, e.g. 2 or 0.5, got 'ten'`);
   });
 });

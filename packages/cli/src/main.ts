@@ -69,7 +69,7 @@ program
   .description('serve the SweepService and drive sweeps on the workers that announce themselves on NATS')
   .option('--listen <host:port>', 'gRPC address', '0.0.0.0:50051')
   .option('--nats <url>', 'NATS server (default: $NATS_URL, else nats://127.0.0.1:4222)')
-  .option('--heartbeat-timeout <seconds>', 'a worker silent this long is lost', (v) => Number(v), 10)
+  .option('--heartbeat-timeout <seconds>', 'a worker silent this long is lost', positiveSeconds('--heartbeat-timeout'), 10)
   .option('--checkpoint-every <steps>', 'checkpoint running trials every this many steps, besides rungs (needs JetStream or --checkpoint-dir)', positiveInt('--checkpoint-every'), 0)
   .option('--checkpoint-dir <dir>', "the workers' --checkpoint-dir (a volume they all mount): paused trials resume on any worker without JetStream, and finished sweeps' checkpoints are deleted there")
   .option('--lease-ttl <seconds>', 'with JetStream, one coordinator acts at a time: others wait and take over this long after it stops renewing its lease', positiveInt('--lease-ttl'), 10);
