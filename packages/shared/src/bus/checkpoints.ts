@@ -10,8 +10,6 @@ import { CHECKPOINT_BUCKET } from './jetstream.js';
  * directory every worker can read (the local workers of `lrsweep run`, or a shared volume).
  */
 export interface CheckpointStore {
-  /** Said in logs: where the checkpoints are. */
-  readonly where: string;
   put(name: string, bytes: Uint8Array): Promise<void>;
   /** The bytes, or null when there is no such checkpoint. */
   get(name: string): Promise<Uint8Array | null>;
@@ -22,7 +20,6 @@ export interface CheckpointStore {
 
 export function objectStoreCheckpoints(store: ObjectStore): CheckpointStore {
   return {
-    where: `JetStream object store ${CHECKPOINT_BUCKET}`,
     put: async (name, bytes) => {
       await store.putBlob({ name }, bytes);
     },
@@ -46,7 +43,8 @@ export class CheckpointNameError extends Error {
   }
 }
 
-const PART = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
+/** One part of a name: no separator, and no leading dot (so never '.' or '..'). */
+const isPart = (part: string): boolean => /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(part);
 
 /**
  * Checkpoints as files under `dir`, one per name (`dir/sweepId/trialId/step`). A file is written
@@ -57,11 +55,10 @@ export function directoryCheckpoints(dir: string): CheckpointStore {
   const pathOf = (name: string): string => {
     const parts = name.split('/');
     // Names come from ids the coordinator checked; this keeps a bad one from leaving the directory.
-    if (parts.length !== 3 || !parts.every((p) => PART.test(p) && p !== '..')) throw new CheckpointNameError(name);
+    if (parts.length !== 3 || !parts.every(isPart)) throw new CheckpointNameError(name);
     return join(dir, ...parts);
   };
   return {
-    where: `directory ${dir}`,
     put: async (name, bytes) => {
       const path = pathOf(name);
       const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
@@ -91,7 +88,7 @@ export function directoryCheckpoints(dir: string): CheckpointStore {
     list: async (prefix = '') => {
       // Only the directory the prefix's whole parts name is read (a trial's, when deleting one).
       const whole = prefix.split('/').slice(0, -1).slice(0, 2);
-      if (!whole.every((part) => PART.test(part) && part !== '..')) return [];
+      if (!whole.every(isPart)) return [];
       const from = join(dir, ...whole);
       const names: string[] = [];
       for (const entry of await readdir(from, { recursive: true, withFileTypes: true }).catch(missingAsEmpty)) {
