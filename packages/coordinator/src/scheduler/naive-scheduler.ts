@@ -1,4 +1,4 @@
-import { promotionPeers, promotionQuota, rankValue, rungBudgets } from './rungs.js';
+import { promotionPeers, promotionQuota, rankValue, rungBudgets, survivorQuota } from './rungs.js';
 import {
   RANGE_TOLERANCE,
   relativeImprovement,
@@ -459,7 +459,7 @@ export class NaiveSweepScheduler {
         ? this.trials
             .filter((t) => t.state === 'COMPLETED')
             .sort((a, b) => compareRank(a, b, 0))
-            .slice(0, promotionQuota(this.trials.filter((t) => t.state === 'COMPLETED').length, this.config.reductionFactor, true))
+            .slice(0, survivorQuota(this.trials.filter((t) => t.state === 'COMPLETED').length, this.config.reductionFactor))
         : this.trials.filter((t) => t.promotedFrom.size > 0 && t.reason !== 'diverged' && t.reason !== 'stagnant');
     // Competitive where it stopped: within RANGE_TOLERANCE of the best at its deepest rung.
     const competitive = survivors.filter((t) => {
@@ -561,7 +561,7 @@ export class NaiveSweepScheduler {
 
   private cutoffAt(k: number): number {
     const ranked = this.rankedAt(k);
-    const quota = promotionQuota(ranked.length, this.config.reductionFactor, this.rungIsFinal(k));
+    const quota = promotionQuota(ranked.length, this.config.reductionFactor);
     return quota > 0 ? ranked[quota - 1]!.value : -Infinity;
   }
 
@@ -586,14 +586,24 @@ export class NaiveSweepScheduler {
       // Synchronous halving decides only on complete rungs; ASHA as soon as a trial is in the top 1/η.
       if (this.config.strategy === 'sh' && !final) break;
       const ranked = this.trials.filter((t) => t.rungValues[k] !== undefined).sort((a, b) => compareRank(a, b, k));
-      const quota = promotionQuota(ranked.length, this.config.reductionFactor, final);
+      const quota = promotionQuota(ranked.length, this.config.reductionFactor);
+      // A final rung that sends none on ends the search: its best paused trial wins and completes.
+      const winner = final && quota === 0 ? ranked.find((t) => t.state === 'PAUSED' && t.rung === k) : undefined;
       ranked.forEach((t, position) => {
         if (t.state !== 'PAUSED' || t.rung !== k) return;
         // Re-judged every time: a trial due earlier can drop out of the top 1/η as the rung fills.
         t.promotionDue = position < quota;
+        if (t === winner && Number.isFinite(rankValue(t.rungValues[k], t.reason === 'diverged'))) {
+          const peers = this.rankedAt(k);
+          const value = rankValue(t.rungValues[k], false);
+          t.state = 'COMPLETED';
+          this.decide(t, 'completed', undefined, `lr ${fmt(t.learningRate)} completed at rung ${k} (${this.rungs[k]} steps): val loss ${fmt(t.rungValues[k])} ranks ${position + 1} of ${ranked.length}, too few for the top 1/${this.config.reductionFactor} to go on, so the search ends here with it as the best`, { rule: 'rung', value, cutoff: value, rung: k, step: t.steps, peers });
+          if (t.workerId) commands.push({ type: 'release', trialId: t.id, workerId: t.workerId });
+          return;
+        }
         if (!t.promotionDue && final) {
           const peers = this.rankedAt(k);
-          this.prune(t, 'rung', `lr ${fmt(t.learningRate)} stopped at rung ${k} (${this.rungs[k]} steps): val loss ${fmt(t.rungValues[k])} ranks ${position + 1} of ${ranked.length}, only the top ${quota} go on`, {
+          this.prune(t, 'rung', `lr ${fmt(t.learningRate)} stopped at rung ${k} (${this.rungs[k]} steps): val loss ${fmt(t.rungValues[k])} ranks ${position + 1} of ${ranked.length}, ${quota > 0 ? `only the top ${quota} go on` : `too few for any to go on (the top 1/${this.config.reductionFactor})`}`, {
             rule: 'rung',
             value: rankValue(t.rungValues[k], false),
             cutoff: quota > 0 ? peers[quota - 1]!.value : -Infinity,

@@ -25,10 +25,19 @@ export function promotionPeers<P>(best: readonly P[], self: P, position: number)
   return position < shown.length ? shown : [...shown, self];
 }
 
-/** How many of `n` trials at a rung go on: the top 1/η (floor), and at least one once the rung is final. */
-export function promotionQuota(n: number, reductionFactor: number, rungIsFinal: boolean): number {
-  const quota = Math.floor(n / reductionFactor);
-  return rungIsFinal && n > 0 ? Math.max(1, quota) : quota;
+/**
+ * How many of `n` trials at a rung go on: the top 1/η (floor), as in ASHA. A rung of fewer than η
+ * sends none on: once it is final the search ends there, its best trial the winner (see
+ * `completeAtRung` in scheduler.ts). Promoting that one alone would rank it against nothing at the next rung, and the
+ * final training that follows trains its rate in full anyway.
+ */
+export function promotionQuota(n: number, reductionFactor: number): number {
+  return Math.floor(n / reductionFactor);
+}
+
+/** `grid`: the completed rates that make the surviving range, the top 1/η and at least one. */
+export function survivorQuota(n: number, reductionFactor: number): number {
+  return n > 0 ? Math.max(1, Math.floor(n / reductionFactor)) : 0;
 }
 
 /**

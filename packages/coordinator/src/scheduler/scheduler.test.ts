@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { logGrid } from '@lrsweep/shared';
-import { PROMOTION_PEERS, promotionPeers, promotionQuota, rankValue, rungBudgets } from './rungs.js';
+import { PROMOTION_PEERS, promotionPeers, promotionQuota, rankValue, rungBudgets, survivorQuota } from './rungs.js';
 import { NaiveSweepScheduler } from './naive-scheduler.js';
 import { relativeImprovement, SweepScheduler, type SchedulerConfig } from './scheduler.js';
 import { sgdLikeCurve, simulate, type SyntheticCurve } from './simulate.js';
@@ -31,11 +31,14 @@ describe('rungs', () => {
     expect(() => rungBudgets(20, 10, 3)).toThrow();
   });
 
-  it('promotes the top 1/η, at least one once a rung is final', () => {
-    expect(promotionQuota(16, 3, false)).toBe(5);
-    expect(promotionQuota(2, 3, false)).toBe(0);
-    expect(promotionQuota(2, 3, true)).toBe(1);
-    expect(promotionQuota(0, 3, true)).toBe(0);
+  it('promotes the top 1/η (none from a rung of fewer than η); the grid range keeps at least one', () => {
+    expect(promotionQuota(16, 3)).toBe(5);
+    expect(promotionQuota(2, 3)).toBe(0);
+    expect(promotionQuota(3, 3)).toBe(1);
+    expect(promotionQuota(0, 3)).toBe(0);
+    expect(survivorQuota(2, 3)).toBe(1);
+    expect(survivorQuota(9, 3)).toBe(3);
+    expect(survivorQuota(0, 3)).toBe(0);
   });
 
   it("a promotion's evidence lists the rung's best, then the trial itself when it ranks below them", () => {
@@ -303,16 +306,48 @@ describe('ASHA', () => {
     expect(s.nextJob('w2')).toBeUndefined();
   });
 
-  it('a rung with one peer still promotes it once the rung is final', () => {
-    const s = new SweepScheduler(base({ learningRates: [0.1, 5, 8] }));
-    s.nextJob('w1');
-    s.nextJob('w2');
-    s.nextJob('w3');
-    s.onLoss('t001', 5, NaN);
-    s.onLoss('t002', 5, NaN);
-    s.onLoss('t000', 25, 1.0);
-    s.onBudgetReached('t000', 25, 0.9, 0.7);
-    expect(s.nextJob('w1')).toMatchObject({ type: 'resume', trialId: 't000', untilStep: 75 });
+  it('a final rung of fewer than η trials sends none on: its best completes there and wins, the rest stop', () => {
+    for (const Scheduler of [SweepScheduler, NaiveSweepScheduler]) {
+      const s = new Scheduler(base({ learningRates: [0.01, 0.1, 5, 8] }));
+      for (const w of ['w1', 'w2', 'w3', 'w4']) s.nextJob(w);
+      s.onLoss('t002', 5, NaN);
+      s.onLoss('t003', 5, NaN);
+      s.onLoss('t000', 25, 1.0);
+      expect(s.onBudgetReached('t000', 25, 0.9, 0.7)).toEqual([]);
+      // Two of four reach rung 0, the other two diverged: the rung is final once t001 reports, and
+      // the top 1/3 of two is none. A lone promotion would rank t001 against nothing at 75 steps.
+      s.onLoss('t001', 25, 0.8);
+      const commands = s.onBudgetReached('t001', 25, 0.5, 0.8);
+      expect(commands).toEqual(
+        expect.arrayContaining([
+          { type: 'release', trialId: 't000', workerId: 'w1' },
+          { type: 'release', trialId: 't001', workerId: 'w3' },
+        ]),
+      );
+      expect(s.trial('t001')).toMatchObject({ state: 'COMPLETED' });
+      expect(s.trial('t000')).toMatchObject({ state: 'PRUNED', reason: 'rung' });
+      expect(s.decisions.at(-2)).toMatchObject({ trialId: 't001', kind: 'completed', evidence: { rule: 'rung', rung: 0, value: 0.5 } });
+      expect(s.decisions.at(-2)!.summary).toMatch(/completed at rung 0 \(25 steps\).*ranks 1 of 2, too few for the top 1\/3 to go on/);
+      expect(s.decisions.at(-1)!.summary).toMatch(/ranks 2 of 2, too few for any to go on/);
+      expect(s.nextJob('w1')).toBeUndefined();
+      expect(s.isDone()).toBe(true);
+      expect(s.outcome()).toEqual({ best: { trialId: 't001', learningRate: 0.1, valLoss: 0.5, valAccuracy: 0.8 }, range: { min: 0.1, max: 0.1 } });
+    }
+  });
+
+  it('a rung of η or more sends its top 1/η on, and the top rung is trained to maxSteps', () => {
+    const s = new SweepScheduler(base({ learningRates: [0.01, 0.02, 0.03], maxSteps: 75 }));
+    for (const w of ['w1', 'w2', 'w3']) s.nextJob(w);
+    for (const [id, v] of [['t000', 0.9], ['t001', 0.4], ['t002', 0.6]] as const) {
+      s.onLoss(id, 25, 1);
+      s.onBudgetReached(id, 25, v, 0.5);
+    }
+    expect(s.nextJob('w2')).toMatchObject({ type: 'resume', trialId: 't001', untilStep: 75 });
+    s.onLoss('t001', 75, 0.5);
+    s.onBudgetReached('t001', 75, 0.3, 0.9);
+    expect(s.trial('t001')).toMatchObject({ state: 'COMPLETED' });
+    expect(s.decisions.at(-1)).toMatchObject({ trialId: 't001', kind: 'completed', evidence: { rule: 'budget', rung: 1 } });
+    expect(s.isDone()).toBe(true);
   });
 
   it('breaks ties deterministically by the smaller rate', () => {

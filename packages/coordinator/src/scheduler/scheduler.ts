@@ -1,6 +1,6 @@
 import { Curve, ReportWindow } from './curve.js';
 import { RankedSet } from './ranked-set.js';
-import { PROMOTION_PEERS, promotionPeers, promotionQuota, rankValue, rungBudgets } from './rungs.js';
+import { PROMOTION_PEERS, promotionPeers, promotionQuota, rankValue, rungBudgets, survivorQuota } from './rungs.js';
 
 /**
  * The decision core of one sweep: a deterministic state machine over the trials of a log-spaced
@@ -25,6 +25,7 @@ import { PROMOTION_PEERS, promotionPeers, promotionQuota, rankValue, rungBudgets
  * Trial lifecycle:
  *   PENDING ──start──▶ RUNNING ──budget reached──▶ PAUSED ──promote──▶ RUNNING ... ──top rung──▶ COMPLETED
  *   RUNNING ──divergence / stagnation──▶ PRUNED (stop)       PAUSED ──rung final, not in top 1/η──▶ PRUNED (release)
+ *   PAUSED ──rung final, fewer than η there (none go on), its best──▶ COMPLETED (release): the search ends
  *   RUNNING | PAUSED ──worker lost──▶ PENDING (restarted from step 0)     any live ──cancel──▶ CANCELLED
  */
 
@@ -659,7 +660,7 @@ export class SweepScheduler {
         ? this.trials
             .filter((t) => t.state === 'COMPLETED')
             .sort((a, b) => compareRank(a, b, 0))
-            .slice(0, promotionQuota(this.trials.filter((t) => t.state === 'COMPLETED').length, this.config.reductionFactor, true))
+            .slice(0, survivorQuota(this.trials.filter((t) => t.state === 'COMPLETED').length, this.config.reductionFactor))
         : this.trials.filter((t) => t.promotedFrom.size > 0 && t.reason !== 'diverged' && t.reason !== 'stagnant');
     // A survivor must also be competitive where it stopped: within RANGE_TOLERANCE of the best
     // validation loss at the deepest rung it reached. Asynchronous promotion lets a rate through
@@ -817,7 +818,7 @@ export class SweepScheduler {
   }
 
   private cutoffAt(k: number): number {
-    const quota = promotionQuota(this.ranked[k]!.size, this.config.reductionFactor, this.rungIsFinal(k));
+    const quota = promotionQuota(this.ranked[k]!.size, this.config.reductionFactor);
     return quota > 0 ? this.ranked[k]!.at(quota - 1)!.value : -Infinity;
   }
 
@@ -842,7 +843,7 @@ export class SweepScheduler {
       // Synchronous halving decides only on complete rungs; ASHA as soon as a trial is in the top 1/η.
       if (this.config.strategy === 'sh' && !final) break;
       const ranked = this.ranked[k]!;
-      const quota = promotionQuota(ranked.size, this.config.reductionFactor, final);
+      const quota = promotionQuota(ranked.size, this.config.reductionFactor);
       // Re-judged every time: a trial due earlier can drop out of the top 1/η as the rung fills.
       // Due: the paused trials ranked in the top `quota`, i.e. at or before the quota-th entry.
       // Only the flags that change are touched: due ones now past the cut, then others now before it.
@@ -851,12 +852,19 @@ export class SweepScheduler {
       for (let e = this.dueAt[k]!.max(); e && !before(e); e = this.dueAt[k]!.max()) this.setDue(this.trials[e.index]!, false);
       for (let e = this.notDueAt[k]!.min(); e && before(e); e = this.notDueAt[k]!.min()) this.setDue(this.trials[e.index]!, true);
       if (!final || this.notDueAt[k]!.size === 0) continue;
-      // Final: every paused trial not due stops here, in rank order, all with the same peers.
+      // Final: every paused trial not due stops here, in rank order, all with the same peers. A
+      // rung that sends none on (fewer than η trials) ends the search: its best paused trial is
+      // the winner and completes here.
       const peers = this.rankedAt(k);
+      const winner = quota === 0 ? this.notDueAt[k]!.min() : undefined;
       for (const e of this.notDueAt[k]!.toArray()) {
         const t = this.trials[e.index]!;
         const position = ranked.rank(e.value, e.index);
-        this.prune(t, 'rung', `lr ${fmt(t.learningRate)} stopped at rung ${k} (${this.rungs[k]} steps): val loss ${fmt(t.rungValues[k])} ranks ${position + 1} of ${ranked.size}, only the top ${quota} go on`, {
+        if (winner?.index === e.index && Number.isFinite(e.value)) {
+          this.completeAtRung(t, k, position, ranked.size, peers, commands);
+          continue;
+        }
+        this.prune(t, 'rung', `lr ${fmt(t.learningRate)} stopped at rung ${k} (${this.rungs[k]} steps): val loss ${fmt(t.rungValues[k])} ranks ${position + 1} of ${ranked.size}, ${quota > 0 ? `only the top ${quota} go on` : `too few for any to go on (the top 1/${this.config.reductionFactor})`}`, {
           rule: 'rung',
           value: rankValue(t.rungValues[k], false),
           cutoff: quota > 0 ? peers[quota - 1]!.value : -Infinity,
@@ -866,6 +874,27 @@ export class SweepScheduler {
         }, commands);
       }
     }
+  }
+
+  /**
+   * The best of a final rung that sends none on: the search's winner, done at this rung. A lone
+   * promotion would train it on with nothing to rank it against; the final training that follows
+   * trains its rate in full (and guards it against divergence).
+   */
+  private completeAtRung(t: Trial, k: number, position: number, size: number, peers: Peer[], commands: Command[]): void {
+    t.state = 'COMPLETED';
+    t.promotionDue = false;
+    this.sync(t);
+    const value = rankValue(t.rungValues[k], false);
+    this.decide(
+      t,
+      'completed',
+      undefined,
+      `lr ${fmt(t.learningRate)} completed at rung ${k} (${this.rungs[k]} steps): val loss ${fmt(t.rungValues[k])} ranks ${position + 1} of ${size}, too few for the top 1/${this.config.reductionFactor} to go on, so the search ends here with it as the best`,
+      { rule: 'rung', value, cutoff: value, rung: k, step: t.steps, peers },
+    );
+    // A completed trial keeps nothing on its worker.
+    if (t.workerId) commands.push({ type: 'release', trialId: t.id, workerId: t.workerId });
   }
 
   private setDue(t: Trial, due: boolean): void {
