@@ -132,6 +132,10 @@ export const SearchSpec = z
   .strictObject({
     strategy: z.enum(['asha', 'sh', 'grid', 'auto']).default('asha'),
     minSteps: intIn(1, 1_000_000).default(25),
+    /**
+     * The last rung. `asha` and `sh` reach it only from a rung of η or more trials: a rung of fewer
+     * sends none on, and the search ends there. `grid` trains every rate to it.
+     */
     maxSteps: intIn(1, 10_000_000).default(375),
     reductionFactor: intIn(2, 16).default(3),
     reportEvery: intIn(1, 10_000).default(5),
