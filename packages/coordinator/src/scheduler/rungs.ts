@@ -28,8 +28,8 @@ export function promotionPeers<P>(best: readonly P[], self: P, position: number)
 /**
  * How many of `n` trials at a rung go on: the top 1/η (floor), as in ASHA. A rung of fewer than η
  * sends none on: once it is final the search ends there, its best trial the winner (see
- * `completeAtRung` in scheduler.ts). Promoting that one alone would rank it against nothing at the next rung, and the
- * final training that follows trains its rate in full anyway.
+ * `completeAtRung` in scheduler.ts). Promoting that one alone would rank it against nothing at the
+ * next rung, and the final training that follows trains its rate in full anyway.
  */
 export function promotionQuota(n: number, reductionFactor: number): number {
   return Math.floor(n / reductionFactor);
